@@ -1,0 +1,72 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is here too.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV       := .venv
+TOOLS      := .venv-tools
+PY         := $(VENV)/bin/python
+RASA       := $(VENV)/bin/rasa
+# Python 3.10 (Rasa 3.6 runs on 3.8-3.10 only): pyenv's 3.10 first (its `python3.10` shim refuses
+# while another global version is set), then any working python3.10 on PATH.
+PYTHON310  ?= $(shell for p in $$(ls -d $$(pyenv root 2>/dev/null)/versions/3.10.*/bin/python3.10 2>/dev/null | sort -V | tail -n 1) python3.10; do \
+                 "$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
+# What the model is trained from: a change in any of these retrains it.
+MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
+                bot/language.py bot/credential_cue.py bot/nlu_entities.py bot/redaction.py
+MODEL      := models/assistant.tar.gz
+
+.PHONY: help run shell test evaluate train validate lock clean
+
+help:
+	@echo "make run       set up, train if needed, start the assistant (REST :5005, actions :5055, accounts :8001)"
+	@echo "make test      the whole test suite (what CI runs)"
+	@echo "make shell     talk to the assistant in the terminal"
+	@echo "make evaluate  per-language NLU cross-validation and story tests, reports under results/"
+	@echo "make train     train the model if data, domain or config changed"
+	@echo "make lock      re-pin requirements.lock from requirements.in"
+
+$(VENV)/.installed: requirements.lock
+	@test -n "$(PYTHON310)" || { echo "error: Python 3.10 not found (Rasa 3.6 needs 3.8-3.10). Install it, e.g. 'pyenv install 3.10.13', or run make PYTHON310=/path/to/python3.10"; exit 1; }
+	@echo "creating $(VENV) with $(PYTHON310)"
+	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check "pip==24.0"
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+$(TOOLS)/.installed: requirements-tools.lock
+	@test -n "$(PYTHON310)" || { echo "error: Python 3.10 not found"; exit 1; }
+	@test -x $(TOOLS)/bin/python || $(PYTHON310) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check "pip==24.0"
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-tools.lock
+	@touch $@
+
+$(MODEL): $(VENV)/.installed $(MODEL_INPUTS)
+	@mkdir -p models
+	$(RASA) train --fixed-model-name assistant --out models
+	@touch $@
+
+train: $(MODEL)
+
+validate: $(VENV)/.installed
+	$(RASA) data validate --fail-on-warnings
+
+run: $(MODEL)
+	$(PY) -m bot run
+
+shell: $(MODEL)
+	$(PY) -m bot shell
+
+test: $(VENV)/.installed $(TOOLS)/.installed $(MODEL)
+	$(PY) -m pytest
+
+evaluate: $(MODEL)
+	$(PY) -m bot.evaluation --out results/nlu
+	$(RASA) test core --model $(MODEL) --stories tests/stories --out results/core --fail-on-prediction-errors
+
+lock:
+	rm -rf /tmp/lock-venv && $(PYTHON310) -m venv /tmp/lock-venv && /tmp/lock-venv/bin/pip install -q -r requirements.in
+	{ echo "# Exact versions for .venv/ (Python 3.10). Regenerate with 'make lock' after changing requirements.in."; \
+	  /tmp/lock-venv/bin/pip freeze; } > requirements.lock
+
+clean:
+	rm -rf models results .pytest_cache

@@ -1,0 +1,88 @@
+"""Asking the account API for a password-reset or device-confirmation email.
+
+Both flows end the same way, and must: the API answers alike whether or not
+the address has an account, and so do we (no account enumeration). The
+action only reports what happened in the `request_result` slot; the rules in
+data/rules.yml choose the words, so the whole dialogue stays visible there.
+"""
+
+import logging
+import math
+from typing import Any, Awaitable, Callable, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.account_api import (
+    AccountApiClient,
+    AccountApiUnavailable,
+    InvalidEmail,
+    RateLimited,
+    mask_email,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def idempotency_key(tracker: Tracker, purpose: Text) -> Text:
+    """One key per customer request: a retried call sends nothing twice, a new request does."""
+    message_id = tracker.latest_message.get("message_id") or len(tracker.events)
+    return f"{tracker.sender_id}:{purpose}:{message_id}"
+
+
+async def request_email(
+    tracker: Tracker,
+    purpose: Text,
+    call: Callable[[AccountApiClient, Text, Text], Awaitable[None]],
+) -> List[EventType]:
+    """Calls the API and turns its answer into slot events for the rules."""
+    email = tracker.get_slot("email")
+    result: Dict[Text, Any] = {"request_result": "sent", "retry_minutes": None}
+    try:
+        await call(AccountApiClient(), email, idempotency_key(tracker, purpose))
+    except RateLimited as limited:
+        result = {
+            "request_result": "rate_limited",
+            "retry_minutes": str(max(1, math.ceil(limited.retry_after / 60))),
+        }
+    except (AccountApiUnavailable, InvalidEmail) as failure:
+        logger.warning("%s for %s failed: %s", purpose, mask_email(email or ""), failure)
+        result = {"request_result": "unavailable", "retry_minutes": None}
+    # The address stays for a retry or a person; the confirmation is asked again next time.
+    return [SlotSet(name, value) for name, value in result.items()] + [
+        SlotSet("email_confirmed", None)
+    ]
+
+
+class ActionSendPasswordReset(Action):
+    """Triggers the password-reset email once the customer confirmed the address."""
+
+    def name(self) -> Text:
+        return "action_send_password_reset"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        return await request_email(
+            tracker,
+            "password_reset",
+            lambda client, email, key: client.request_password_reset(email, key),
+        )
+
+
+class ActionSendDeviceConfirmation(Action):
+    """Triggers a new device/browser confirmation email once the address is confirmed."""
+
+    def name(self) -> Text:
+        return "action_send_device_confirmation"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        return await request_email(
+            tracker,
+            "device_confirmation",
+            lambda client, email, key: client.request_device_confirmation(email, key),
+        )

@@ -1,0 +1,90 @@
+"""Support tickets: the license transfer after a lost mailbox, and hand-offs to a person.
+
+A ticket carries what an agent needs to pick the conversation up without
+asking the customer to repeat themselves: the conversation id and channel,
+the language, and a summary of what the customer said (credentials were
+redacted before the text ever reached the tracker, and are redacted again
+here in case an input path missed one).
+"""
+
+import logging
+from typing import List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.account_api import AccountApiClient, AccountApiError
+from actions.account_emails import idempotency_key
+from bot.redaction import redact_credentials
+
+logger = logging.getLogger(__name__)
+SUMMARY_MESSAGES = 8
+SUMMARY_CHARACTERS = 1500
+
+
+def conversation_summary(tracker: Tracker) -> Text:
+    """The customer's latest messages with what the assistant understood of each."""
+    lines = []
+    for event in tracker.events:
+        if event.get("event") != "user":
+            continue
+        text = (event.get("text") or "").strip()
+        intent = (event.get("parse_data") or {}).get("intent", {}).get("name")
+        if text:
+            lines.append(f"- [{intent}] {redact_credentials(text)}")
+    summary = "\n".join(lines[-SUMMARY_MESSAGES:])
+    return summary[-SUMMARY_CHARACTERS:] or "(no customer message)"
+
+
+def channel_of(tracker: Tracker) -> Text:
+    """The channel the customer wrote from, as the connectors name it."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    return metadata.get("channel") or tracker.get_latest_input_channel() or "rest"
+
+
+async def open_ticket(tracker: Tracker, topic: Text, email: Optional[Text]) -> List[EventType]:
+    """Opens the ticket and reports the outcome in slots for the rules."""
+    try:
+        ticket = await AccountApiClient().open_support_ticket(
+            topic=topic,
+            channel=channel_of(tracker),
+            conversation_id=tracker.sender_id,
+            language=tracker.get_slot("language") or "en",
+            summary=conversation_summary(tracker),
+            email=email,
+            idempotency_key=idempotency_key(tracker, topic),
+        )
+    except AccountApiError as failure:
+        logger.warning("opening a %s ticket failed: %s", topic, failure)
+        return [SlotSet("request_result", "ticket_failed"), SlotSet("ticket", None)]
+    return [SlotSet("request_result", "ticket_opened"), SlotSet("ticket", f"#{ticket}")]
+
+
+class ActionOpenLicenseTransfer(Action):
+    """Opens the license-transfer ticket; support verifies the customer there."""
+
+    def name(self) -> Text:
+        return "action_open_license_transfer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        events = await open_ticket(tracker, "license_transfer", tracker.get_slot("email"))
+        return events + [SlotSet("email_confirmed", None)]
+
+
+class ActionHandoff(Action):
+    """Hands the conversation to support: a ticket in the agents' queue, any form closed."""
+
+    def name(self) -> Text:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        closing: List[EventType] = []
+        if tracker.active_loop_name:
+            closing = [ActiveLoop(None), SlotSet("requested_slot", None)]
+        return closing + await open_ticket(tracker, "human_request", tracker.get_slot("email"))
