@@ -1,0 +1,150 @@
+"""Tables and the database engine of the reference account service.
+
+SQLAlchemy Core (no ORM) keeps every query visible at its call site and runs
+unchanged on SQLite (the default) and PostgreSQL. Secrets are never stored in
+a form that can be used: passwords as argon2 hashes, emailed link tokens as
+SHA-256 digests, and rate-limit entries under a digest of the address.
+"""
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+)
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.types import TypeDecorator
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp that goes in and comes out as an aware UTC datetime.
+
+    SQLite forgets time zones, so comparing what it returns with
+    `datetime.now(timezone.utc)` would fail; storing naive UTC and re-attaching
+    the zone on the way out keeps both databases alike.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Dialect) -> Optional[datetime]:
+        if value is None:
+            return None
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: Optional[datetime], dialect: Dialect) -> Optional[datetime]:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc)
+
+
+metadata = MetaData()
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("email", String(320), primary_key=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Addresses whose account was deleted, kept to enforce the reuse cooldown.
+deleted_addresses = Table(
+    "deleted_addresses",
+    metadata,
+    Column("email", String(320), primary_key=True),
+    Column("deleted_at", UTCDateTime, nullable=False),
+)
+
+link_tokens = Table(
+    "link_tokens",
+    metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("email", String(320), nullable=False, index=True),
+    Column("purpose", String(32), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("recipient", String(320), nullable=False, index=True),
+    Column("sender", String(320), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("link", String(1024), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# One row per reset or confirmation request, for the per-address rate limit.
+address_requests = Table(
+    "address_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("address_sha256", String(64), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False, index=True),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+support_tickets = Table(
+    "support_tickets",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("topic", String(100), nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("conversation_id", String(256), nullable=False),
+    Column("email", String(320), nullable=True),
+    Column("language", String(8), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+
+def utcnow() -> datetime:
+    """The current time, aware and in UTC, as every column expects."""
+    return datetime.now(timezone.utc)
+
+
+def resolve_database_url(url: str) -> str:
+    """Anchors a relative SQLite path at the project root and creates its folder.
+
+    Without this the database would land wherever the service happened to be
+    started from, and SQLite fails obscurely when the folder is missing.
+    """
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or ":memory:" in url:
+        return url
+    path = Path(url[len(prefix):])
+    if not path.is_absolute():
+        path = PROJECT_ROOT / path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return prefix + str(path)
+
+
+def open_database(url: str) -> Engine:
+    """An engine for `url` with every table created if missing."""
+    engine = create_engine(resolve_database_url(url), future=True)
+    metadata.create_all(engine)
+    return engine
