@@ -1,0 +1,128 @@
+"""Rasa's REST channel (/webhooks/rest/webhook), guarded.
+
+Same contract as Rasa's own channel: POST `{"sender", "message", "metadata"?}`, answered with the
+list of `{"recipient_id", "text", "buttons"?, ...}` replies (`?stream=true` works as in Rasa).
+Rasa's channel trusts any sender id and any `input_channel`; this one adds:
+- a sender id in a platform namespace (`messenger:`, `twitter:`, `telegram:`) is refused with 403,
+  so a REST caller can never speak inside a platform customer's conversation;
+- the input channel is always `rest` (a body cannot claim another channel), and the metadata
+  `channel` is always "rest" (a caller's `locale` and other metadata are kept);
+- the message goes through `redact_credentials` before Rasa sees it;
+- malformed or oversized bodies get 400/413 instead of a server error;
+- with REST_CHANNEL_TOKEN set, every message needs `Authorization: Bearer <token>` (401 otherwise).
+
+Outside development either set REST_CHANNEL_TOKEN (the web console and other trusted callers
+send it) or remove `connectors.rest.RestInput:` from credentials.yml to switch REST off.
+
+Environment variables:
+- REST_CHANNEL_TOKEN (default unset: open, as in development): bearer token required on POSTs.
+- CONNECTOR_MAX_BODY_BYTES: see connectors.common.
+"""
+
+import logging
+import os
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.rest import RestInput as RasaRestInput
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.redaction import redact_credentials
+from connectors.common import (
+    PLATFORM_CHANNELS,
+    REST,
+    Limits,
+    error,
+    json_object,
+    oversized,
+    protect_secrets,
+    reject_credential_keys,
+    secret_matches,
+)
+
+logger = logging.getLogger(__name__)
+
+TOKEN_VARIABLE = "REST_CHANNEL_TOKEN"
+
+
+def in_platform_namespace(sender_id: str) -> bool:
+    """Whether `sender_id` names a platform conversation (`telegram:42`, in any case or spacing)."""
+    prefix, separator, _ = sender_id.partition(":")
+    return bool(separator) and prefix.strip().lower() in PLATFORM_CHANNELS
+
+
+class RestInput(RasaRestInput):
+    """Rasa's REST channel with the guards described in the module docstring."""
+
+    @classmethod
+    def name(cls) -> Text:
+        """Keeps the URL at /webhooks/rest/webhook."""
+        return REST
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        """Reads REST_CHANNEL_TOKEN (credentials.yml carries no keys)."""
+        reject_credential_keys(f"{__name__}.{cls.__name__}", credentials)
+        token = os.environ.get(TOKEN_VARIABLE, "").strip() or None
+        if token:
+            protect_secrets([token])
+            logger.info("The rest channel requires a bearer token.")
+        else:
+            logger.info(
+                "The rest channel is open to any caller: set %s to require a bearer token "
+                "outside development.",
+                TOKEN_VARIABLE,
+            )
+        return cls(token, Limits.from_env())
+
+    def __init__(self, token: Optional[str] = None, limits: Optional[Limits] = None) -> None:
+        self._token = token
+        self._limits = limits or Limits()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        """Rasa's REST routes behind a request guard."""
+        blueprint = super().blueprint(on_new_message)
+        blueprint.middleware("request")(self._guard)
+        return blueprint
+
+    async def _guard(self, request: Request) -> Optional[HTTPResponse]:
+        """Answers instead of the route when the POST is unauthorised or unacceptable."""
+        if request.method != "POST":
+            return None
+        if self._token is not None:
+            header = request.headers.get("authorization", "")
+            scheme, _, provided = header.partition(" ")
+            if scheme.lower() != "bearer" or not secret_matches(self._token, provided.strip()):
+                answer = error(401, "bearer token required")
+                answer.headers["WWW-Authenticate"] = "Bearer"
+                return answer
+        if oversized(request, self._limits):
+            return error(413, "body too large")
+        body = json_object(request.body)
+        if body is None:
+            return error(400, "body is not a JSON object")
+        sender, message = body.get("sender"), body.get("message")
+        if not isinstance(sender, str) or not sender.strip():
+            return error(400, "sender must be a non-empty string")
+        if in_platform_namespace(sender):
+            return error(403, "sender ids of platform conversations are not accepted here")
+        if not isinstance(message, str):
+            return error(400, "message must be a string")
+        if "metadata" in body and not isinstance(body["metadata"], (dict, type(None))):
+            return error(400, "metadata must be an object")
+        return None
+
+    def _extract_message(self, req: Request) -> Optional[Text]:
+        """The message with credentials redacted."""
+        return redact_credentials(req.json["message"])
+
+    def _extract_input_channel(self, req: Request) -> Text:
+        """Always `rest`: a body cannot route replies into another channel."""
+        return REST
+
+    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+        """The caller's metadata with `channel` set to "rest"."""
+        metadata = request.json.get("metadata") or {}
+        return {**metadata, "channel": REST}
