@@ -20,8 +20,12 @@ from actions.prompts import say
 LICENSE_TRANSFER_FORM = "license_transfer_form"
 
 
-class _EmailFormValidation(FormValidationAction):
-    """What the three forms share: reading, judging and confirming the address."""
+class EmailSlots:
+    """What the three forms' validations share: reading, judging and confirming the address.
+
+    A mixin rather than a FormValidationAction subclass: rasa-sdk registers
+    every Action subclass it finds, and this one has no form of its own.
+    """
 
     async def extract_email(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -70,21 +74,21 @@ class _EmailFormValidation(FormValidationAction):
         return {"email": None, "email_confirmed": None}
 
 
-class ValidatePasswordResetForm(_EmailFormValidation):
+class ValidatePasswordResetForm(EmailSlots, FormValidationAction):
     """Validates `password_reset_form`."""
 
     def name(self) -> Text:
         return "validate_password_reset_form"
 
 
-class ValidateDeviceConfirmationForm(_EmailFormValidation):
+class ValidateDeviceConfirmationForm(EmailSlots, FormValidationAction):
     """Validates `device_confirmation_form`."""
 
     def name(self) -> Text:
         return "validate_device_confirmation_form"
 
 
-class ValidateLicenseTransferForm(_EmailFormValidation):
+class ValidateLicenseTransferForm(EmailSlots, FormValidationAction):
     """Validates `license_transfer_form`."""
 
     def name(self) -> Text:

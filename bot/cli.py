@@ -13,7 +13,6 @@ import asyncio
 import os
 import subprocess
 import sys
-from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Text
 
 from bot.environment import ROOT, local_environment
@@ -140,11 +139,11 @@ def command_telegram_webhook(args: argparse.Namespace) -> int:
 
     os.environ.update({k: v for k, v in local_environment().items() if k not in os.environ})
     try:
-        asyncio.run(register_webhook(args.public_url))
+        url = asyncio.run(register_webhook(args.public_url))
     except Exception as error:  # the platform's own message is the useful part
         print(f"error: could not register the webhook: {error}", file=sys.stderr)
         return 1
-    print("Telegram webhook registered.")
+    print(f"Telegram webhook registered: {url}")
     return 0
 
 
@@ -156,8 +155,8 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
     webhook = commands.add_parser("telegram-webhook", help="register the Telegram webhook")
     webhook.add_argument(
         "public_url",
-        help="the public HTTPS URL of Rasa's Telegram route, e.g. "
-             "https://example.ngrok.app/webhooks/telegram/webhook",
+        help="the public HTTPS base URL of the Rasa server, e.g. https://example.ngrok.app "
+             "(the Telegram route is added to it)",
     )
     args = parser.parse_args(argv)
     handlers = {

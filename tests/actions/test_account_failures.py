@@ -1,0 +1,114 @@
+"""The actions when the account API is down, slow, failing or limiting: no traceback, nothing lost.
+
+A real action server (`python -m rasa_sdk`) is called over HTTP the way Rasa
+calls it, with its account API pointed at a scripted loopback server (500,
+slow, 429) or at a port where nothing listens.
+"""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, Iterator
+
+import httpx
+import pytest
+from support import free_port
+from rasa.shared.core.domain import Domain
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start_action_server(api_url: str) -> tuple:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin", "ACCOUNT_API_URL": api_url, "ACCOUNT_API_TOKEN": "t" * 20,
+             "ACCOUNT_API_TIMEOUT": "1"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("action server did not start")
+
+
+@pytest.fixture(scope="module")
+def domain() -> Dict[str, Any]:
+    return Domain.load(str(ROOT / "domain.yml")).as_dict()
+
+
+@pytest.fixture
+def action_server(scripted_server) -> Iterator[str]:
+    process, url = start_action_server(scripted_server.url)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def call(url: str, action: str, domain: Dict[str, Any]) -> Dict[str, Any]:
+    tracker = {
+        "sender_id": "failure-test",
+        "slots": {"email": "anna@example.com", "language": "fr", "email_confirmed": True},
+        "latest_message": {"text": "/affirm", "intent": {"name": "affirm"}, "entities": [],
+                           "message_id": f"m-{time.monotonic_ns()}"},
+        "events": [], "paused": False, "followup_action": None, "active_loop": {},
+        "latest_action_name": "action_listen",
+    }
+    response = httpx.post(f"{url}/webhook", json={
+        "next_action": action, "sender_id": "failure-test", "tracker": tracker,
+        "domain": domain, "version": "3.6.2",
+    }, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def slots(answer: Dict[str, Any]) -> Dict[str, Any]:
+    return {e["name"]: e["value"] for e in answer["events"] if e["event"] == "slot"}
+
+
+@pytest.mark.parametrize("action", ["action_send_password_reset", "action_send_device_confirmation"])
+def test_a_failing_service_is_reported_and_the_address_kept(
+    action_server: str, scripted_server, domain, action: str
+) -> None:
+    scripted_server.status = 500
+    answer = call(action_server, action, domain)
+    assert slots(answer)["request_result"] == "unavailable"
+    assert "email" not in slots(answer) or slots(answer)["email"]
+    assert len(scripted_server.requests) == 3, "an idempotent call is retried"
+
+
+def test_a_slow_service_times_out_cleanly(action_server: str, scripted_server, domain) -> None:
+    scripted_server.status = 202
+    scripted_server.delay = 3
+    started = time.monotonic()
+    answer = call(action_server, "action_send_password_reset", domain)
+    assert slots(answer)["request_result"] == "unavailable"
+    assert time.monotonic() - started < 10
+
+
+def test_a_rate_limit_says_how_many_minutes(action_server: str, scripted_server, domain) -> None:
+    scripted_server.status = 429
+    scripted_server.body = b'{"error":"rate_limited","retry_after":1500}'
+    scripted_server.headers = {"Retry-After": "1500"}
+    answer = call(action_server, "action_send_password_reset", domain)
+    assert slots(answer) == {"request_result": "rate_limited", "retry_minutes": "25", "email_confirmed": None}
+
+
+def test_a_stopped_service_fails_the_ticket_politely(domain) -> None:
+    process, url = start_action_server(f"http://127.0.0.1:{free_port()}")
+    try:
+        answer = call(url, "action_handoff", domain)
+        assert slots(answer)["request_result"] == "ticket_failed"
+        answer = call(url, "action_send_password_reset", domain)
+        assert slots(answer)["request_result"] == "unavailable"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
