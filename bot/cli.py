@@ -11,6 +11,7 @@ training the model.
 import argparse
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 from typing import Dict, List, Optional, Sequence, Text
@@ -50,7 +51,7 @@ def rasa_server(env: Dict[Text, Text]) -> Service:
         [
             _python(), "-m", "rasa", "run",
             "--model", str(MODELS),
-            "--port", port,
+            "--interface", env["RASA_HOST"], "--port", port,
             "--enable-api", "--auth-token", env["RASA_AUTH_TOKEN"],
             "--credentials", str(ROOT / "credentials.yml"),
             "--endpoints", str(ROOT / "endpoints.yml"),
@@ -84,8 +85,23 @@ def _banner(env: Dict[Text, Text]) -> Text:
     ])
 
 
+def _stop_on_signals() -> None:
+    """Ctrl-C, `kill` and a closed terminal all stop everything, even when started in the background.
+
+    A shell starts background jobs with SIGINT ignored; restoring Python's
+    handler makes Ctrl-C work however `make run` was launched.
+    """
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGHUP, interrupt)
+
+
 def run(services: List[Service], env: Dict[Text, Text], banner: Optional[Text] = None) -> int:
     """Starts `services`, prints `banner`, waits, and always stops them all."""
+    _stop_on_signals()
     supervisor = Supervisor(services, env)
     try:
         supervisor.start()
@@ -117,6 +133,7 @@ def command_shell(args: argparse.Namespace) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 1
     env = local_environment()
+    _stop_on_signals()
     supervisor = Supervisor([account_service(env), action_server(env)], env)
     try:
         supervisor.start()

@@ -11,7 +11,8 @@ Variables (see the README for all of them):
 - RASA_AUTH_TOKEN: token of Rasa's HTTP API, `?token=` (generated).
 - ACCOUNT_API_URL (default http://127.0.0.1:8001), ACCOUNT_DEV_OUTBOX (default 1 in a
   local run), ACCOUNT_SEED_DEMO (default 1 in a local run).
-- RASA_PORT (5005), ACTIONS_PORT (5055), ACCOUNT_PORT (8001).
+- RASA_HOST (127.0.0.1: the open REST channel stays on this machine; 0.0.0.0 to expose it),
+  RASA_PORT (5005), ACTIONS_PORT (5055), ACCOUNT_PORT (8001).
 """
 
 import os
@@ -26,6 +27,7 @@ LOCAL_DEFAULTS = {
     "ACCOUNT_API_URL": "http://127.0.0.1:8001",
     "ACCOUNT_DEV_OUTBOX": "1",
     "ACCOUNT_SEED_DEMO": "1",
+    "RASA_HOST": "127.0.0.1",
     "RASA_PORT": "5005",
     "ACTIONS_PORT": "5055",
     "ACCOUNT_PORT": "8001",
