@@ -14,6 +14,9 @@ PYTHON310  ?= $(shell for p in $$(ls -d $$(pyenv root 2>/dev/null)/versions/3.10
 MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
                 bot/language.py bot/credential_cue.py bot/nlu_entities.py bot/redaction.py
 MODEL      := models/assistant.tar.gz
+# Debian packages the browser tests need; installed when missing (CI runs as root on a fresh machine).
+BROWSER    := /usr/bin/chromium /usr/bin/chromedriver
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: help run shell test evaluate train validate lock clean
 
@@ -47,6 +50,11 @@ $(MODEL): $(VENV)/.installed $(MODEL_INPUTS)
 
 train: $(MODEL)
 
+$(BROWSER):
+	@command -v apt-get >/dev/null || { echo "error: install Chromium and its driver (Debian: chromium chromium-driver)"; exit 1; }
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver
+
 validate: $(VENV)/.installed
 	$(RASA) data validate --fail-on-warnings
 
@@ -56,7 +64,7 @@ run: $(MODEL)
 shell: $(MODEL)
 	$(PY) -m bot shell
 
-test: $(VENV)/.installed $(TOOLS)/.installed $(MODEL)
+test: $(VENV)/.installed $(TOOLS)/.installed $(BROWSER) $(MODEL)
 	$(PY) -m pytest
 
 evaluate: $(MODEL)

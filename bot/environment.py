@@ -11,6 +11,8 @@ Variables (see the README for all of them):
 - RASA_AUTH_TOKEN: token of Rasa's HTTP API, `?token=` (generated).
 - ACCOUNT_API_URL (default http://127.0.0.1:8001), ACCOUNT_DEV_OUTBOX (default 1 in a
   local run), ACCOUNT_SEED_DEMO (default 1 in a local run).
+- ACTION_ENDPOINT_URL (http://127.0.0.1:$ACTIONS_PORT/webhook): where Rasa calls the actions
+  (endpoints.yml reads it).
 - RASA_HOST (127.0.0.1: the open REST channel stays on this machine; 0.0.0.0 to expose it),
   RASA_PORT (5005), ACTIONS_PORT (5055), ACCOUNT_PORT (8001).
 """
@@ -70,4 +72,5 @@ def local_environment(environ: MutableMapping[Text, Text] = os.environ) -> Dict[
     merged = dict(LOCAL_DEFAULTS)
     merged.update(read_env_file(ENV_FILE))
     merged.update(environ)
+    merged.setdefault("ACTION_ENDPOINT_URL", f"http://127.0.0.1:{merged['ACTIONS_PORT']}/webhook")
     return merged

@@ -157,6 +157,8 @@ def test_misunderstanding_twice_offers_a_person(assistant: Assistant, sender: st
     assert "other words" in first or "rephrase" in first.lower()
     second = assistant.say(sender, "qwop zing vlarp")
     assert "/request_human" in {b["payload"] for r in second for b in r.get("buttons", [])}
+    third = texts(assistant.say(sender, "blarg fnord quux"))
+    assert "passed your conversation to our support team (request #" in third
 
 
 @pytest.mark.parametrize(
