@@ -25,12 +25,16 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu_entities import add_message_entity
 
 SUPPORTED = ("en", "ru", "fr")
+FALLBACK_INTENT = "nlu_fallback"
+# What it takes for a message the assistant did not understand to switch language.
+UNSURE_MIN_WORDS = 5
+UNSURE_MIN_CONFIDENCE = 0.9
 SLOT = "language"
 ENTITY = "language"
 
@@ -100,21 +104,28 @@ class LanguageGuesser:
         text: Text,
         current: Optional[Text],
         locale: Optional[Text] = None,
+        understood: bool = True,
     ) -> Optional[Text]:
         """The conversation's language after `text`, or None to keep `current`.
 
         Button payloads ("/affirm") are not words a customer typed and keep
-        the language as it is.
+        the language as it is. A message the assistant did not understand
+        (`understood` False) needs a longer, surer sentence to switch it:
+        lingua is confidently wrong on short gibberish ("qwop zing vlarp"
+        reads as English at 0.94), while "can we continue in English please?"
+        must still switch.
         """
         if text.startswith("/"):
             return None if current else locale_language(locale)
         guess = self.best_guess(text)
         if guess is None:
             return None if current else locale_language(locale)
-        clear = (
-            guess["words"] >= self.min_words
-            and guess["confidence"] >= self.min_confidence
+        min_words, min_confidence = (
+            (self.min_words, self.min_confidence)
+            if understood
+            else (UNSURE_MIN_WORDS, UNSURE_MIN_CONFIDENCE)
         )
+        clear = guess["words"] >= min_words and guess["confidence"] >= min_confidence
         if clear:
             return guess["language"]
         if current:
@@ -157,7 +168,10 @@ class LanguageIdentifier(GraphComponent, EntityExtractorMixin):
         for message in messages:
             text = message.get(TEXT) or ""
             metadata = message.get("metadata") or {}
-            decided = self._guesser.decide(text, current, metadata.get("locale"))
+            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            decided = self._guesser.decide(
+                text, current, metadata.get("locale"), understood=intent != FALLBACK_INTENT
+            )
             if decided is None or decided == current:
                 continue
             start, end = evidence_span(text)

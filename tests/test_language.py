@@ -105,3 +105,14 @@ def test_component_uses_the_channel_locale_on_a_first_ambiguous_message() -> Non
     message = Message(data={"text": "hi", "metadata": {"locale": "ru"}})
     _component().process([message], DialogueStateTracker.from_events("c", []))
     assert [e["value"] for e in _language_entities(message)] == ["ru"]
+
+
+def test_a_message_not_understood_switches_only_when_long_and_clear(guesser: LanguageGuesser) -> None:
+    assert guesser.decide("qwop zing vlarp", current="fr", understood=False) is None
+    assert guesser.decide("sorry, can we continue in English please?", current="ru", understood=False) == "en"
+    assert guesser.decide("qwop zing vlarp", current=None, understood=False) == "en"
+    component = _component()
+    gibberish = Message(data={"text": "blarg fnord quux", "metadata": {},
+                              "intent": {"name": "nlu_fallback", "confidence": 0.6}})
+    component.process([gibberish], DialogueStateTracker.from_events("d", [SlotSet("language", "en")]))
+    assert _language_entities(gibberish) == []
