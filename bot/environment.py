@@ -9,8 +9,8 @@ real environment wins over `.env`, and `.env` wins over the defaults here.
 Variables (see the README for all of them):
 - ACCOUNT_API_TOKEN: bearer token of the account API (generated).
 - RASA_AUTH_TOKEN: token of Rasa's HTTP API, `?token=` (generated).
-- ACCOUNT_API_URL (default http://127.0.0.1:8001), ACCOUNT_DEV_OUTBOX (default 1 in a
-  local run), ACCOUNT_SEED_DEMO (default 1 in a local run).
+- ACCOUNT_API_URL (default http://127.0.0.1:$ACCOUNT_PORT), ACCOUNT_DEV_OUTBOX (default 1 in
+  a local run), ACCOUNT_SEED_DEMO (default 1 in a local run).
 - ACTION_ENDPOINT_URL (http://127.0.0.1:$ACTIONS_PORT/webhook): where Rasa calls the actions
   (endpoints.yml reads it).
 - RASA_HOST (127.0.0.1: the open REST channel stays on this machine; 0.0.0.0 to expose it),
@@ -26,7 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 ENV_FILE = ROOT / ".env"
 GENERATED = ("ACCOUNT_API_TOKEN", "RASA_AUTH_TOKEN")
 LOCAL_DEFAULTS = {
-    "ACCOUNT_API_URL": "http://127.0.0.1:8001",
     "ACCOUNT_DEV_OUTBOX": "1",
     "ACCOUNT_SEED_DEMO": "1",
     "RASA_HOST": "127.0.0.1",
@@ -73,4 +72,5 @@ def local_environment(environ: MutableMapping[Text, Text] = os.environ) -> Dict[
     merged.update(read_env_file(ENV_FILE))
     merged.update(environ)
     merged.setdefault("ACTION_ENDPOINT_URL", f"http://127.0.0.1:{merged['ACTIONS_PORT']}/webhook")
+    merged.setdefault("ACCOUNT_API_URL", f"http://127.0.0.1:{merged['ACCOUNT_PORT']}")
     return merged
