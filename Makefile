@@ -21,7 +21,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: help run shell test evaluate train validate lock clean
 
 help:
-	@echo "make run       set up, train if needed, start the assistant (REST :5005, actions :5055, accounts :8001)"
+	@echo "make run       set up, train if needed, start the assistant (REST :5005, actions :5055, accounts :8001, console :8002)"
 	@echo "make test      the whole test suite (what CI runs)"
 	@echo "make shell     talk to the assistant in the terminal"
 	@echo "make evaluate  per-language NLU cross-validation and story tests, reports under results/"

@@ -1,6 +1,7 @@
 """`python -m bot COMMAND`: the commands people run around the assistant.
 
-    run                 start the account service, the action server and Rasa; Ctrl-C stops all
+    run                 start the account service, the action server, Rasa and the agents'
+                        console; Ctrl-C stops all
     shell               talk to the assistant in this terminal (the services start behind it)
     telegram-webhook    register the Telegram webhook with its secret
 
@@ -61,6 +62,15 @@ def rasa_server(env: Dict[Text, Text]) -> Service:
     )
 
 
+def console_server(env: Dict[Text, Text]) -> Service:
+    port = env["CONSOLE_PORT"]
+    return Service(
+        "console",
+        [_python(), "-m", "bot.console", "serve", "--port", port],
+        f"http://127.0.0.1:{port}/health",
+    )
+
+
 def _require_model() -> Optional[Text]:
     if not any(MODELS.glob("*.tar.gz")):
         return "no trained model in models/: run `make run` (it trains one) or `make train`"
@@ -78,6 +88,8 @@ def _banner(env: Dict[Text, Text]) -> Text:
         f"  action server    http://127.0.0.1:{env['ACTIONS_PORT']}/health",
         f"  account service  {accounts}/openapi.json   (Bearer $ACCOUNT_API_TOKEN, in .env)",
         f"  dev outbox       {accounts}/dev/outbox",
+        f"  agents' console  http://127.0.0.1:{env['CONSOLE_PORT']}/   (first account: "
+        ".venv/bin/python -m bot.console create-user NAME --role admin)",
         "Talk to it:",
         f"  curl -s {rasa}/webhooks/rest/webhook -H 'Content-Type: application/json' \\",
         "       -d '{\"sender\": \"demo\", \"message\": \"I forgot my password\"}'",
@@ -124,7 +136,8 @@ def command_run(args: argparse.Namespace) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 1
     env = local_environment()
-    return run([account_service(env), action_server(env), rasa_server(env)], env, _banner(env))
+    services = [account_service(env), action_server(env), rasa_server(env), console_server(env)]
+    return run(services, env, _banner(env))
 
 
 def command_shell(args: argparse.Namespace) -> int:

@@ -9,12 +9,13 @@ real environment wins over `.env`, and `.env` wins over the defaults here.
 Variables (see the README for all of them):
 - ACCOUNT_API_TOKEN: bearer token of the account API (generated).
 - RASA_AUTH_TOKEN: token of Rasa's HTTP API, `?token=` (generated).
+- CONSOLE_SECRET_KEY: keys the agents' console's session and CSRF digests (generated).
 - ACCOUNT_API_URL (default http://127.0.0.1:$ACCOUNT_PORT), ACCOUNT_DEV_OUTBOX (default 1 in
   a local run), ACCOUNT_SEED_DEMO (default 1 in a local run).
 - ACTION_ENDPOINT_URL (http://127.0.0.1:$ACTIONS_PORT/webhook): where Rasa calls the actions
   (endpoints.yml reads it).
 - RASA_HOST (127.0.0.1: the open REST channel stays on this machine; 0.0.0.0 to expose it),
-  RASA_PORT (5005), ACTIONS_PORT (5055), ACCOUNT_PORT (8001).
+  RASA_PORT (5005), ACTIONS_PORT (5055), ACCOUNT_PORT (8001), CONSOLE_PORT (8002).
 """
 
 import os
@@ -24,7 +25,7 @@ from typing import Dict, Mapping, MutableMapping, Text
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV_FILE = ROOT / ".env"
-GENERATED = ("ACCOUNT_API_TOKEN", "RASA_AUTH_TOKEN")
+GENERATED = ("ACCOUNT_API_TOKEN", "RASA_AUTH_TOKEN", "CONSOLE_SECRET_KEY")
 LOCAL_DEFAULTS = {
     "ACCOUNT_DEV_OUTBOX": "1",
     "ACCOUNT_SEED_DEMO": "1",
@@ -32,6 +33,7 @@ LOCAL_DEFAULTS = {
     "RASA_PORT": "5005",
     "ACTIONS_PORT": "5055",
     "ACCOUNT_PORT": "8001",
+    "CONSOLE_PORT": "8002",
 }
 
 
@@ -73,4 +75,5 @@ def local_environment(environ: MutableMapping[Text, Text] = os.environ) -> Dict[
     merged.update(environ)
     merged.setdefault("ACTION_ENDPOINT_URL", f"http://127.0.0.1:{merged['ACTIONS_PORT']}/webhook")
     merged.setdefault("ACCOUNT_API_URL", f"http://127.0.0.1:{merged['ACCOUNT_PORT']}")
+    merged.setdefault("RASA_URL", f"http://127.0.0.1:{merged['RASA_PORT']}")
     return merged
