@@ -7,7 +7,6 @@ SHA-256 digests, and rate-limit entries under a digest of the address.
 """
 
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Optional
 
 from sqlalchemy import (
@@ -18,12 +17,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
 )
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.types import TypeDecorator
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from bot.database import open_engine
+
 
 
 class UTCDateTime(TypeDecorator):
@@ -127,24 +126,8 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def resolve_database_url(url: str) -> str:
-    """Anchors a relative SQLite path at the project root and creates its folder.
-
-    Without this the database would land wherever the service happened to be
-    started from, and SQLite fails obscurely when the folder is missing.
-    """
-    prefix = "sqlite:///"
-    if not url.startswith(prefix) or ":memory:" in url:
-        return url
-    path = Path(url[len(prefix):])
-    if not path.is_absolute():
-        path = PROJECT_ROOT / path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return prefix + str(path)
-
-
 def open_database(url: str) -> Engine:
     """An engine for `url` with every table created if missing."""
-    engine = create_engine(resolve_database_url(url), future=True)
+    engine = open_engine(url)
     metadata.create_all(engine)
     return engine

@@ -21,14 +21,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
     inspect,
 )
 from sqlalchemy.engine import Engine
 
-from bot.accounts.storage import resolve_database_url
+from bot.database import open_engine
 
-SQLITE_BUSY_SECONDS = 15
 
 
 class TrackerStoreNotReady(RuntimeError):
@@ -207,18 +205,9 @@ erasures = Table(
 )
 
 
-def _engine(url: str) -> Engine:
-    """An engine whose SQLite connections wait for a writer instead of failing at once."""
-    url = resolve_database_url(url)
-    if url.startswith("sqlite"):
-        return create_engine(url, future=True, connect_args={"timeout": SQLITE_BUSY_SECONDS,
-                                                             "check_same_thread": False})
-    return create_engine(url, future=True, pool_pre_ping=True)
-
-
 def open_console_db(url: str) -> Engine:
     """The console's database, every table created if missing."""
-    engine = _engine(url)
+    engine = open_engine(url)
     metadata.create_all(engine)
     return engine
 
@@ -230,7 +219,7 @@ def open_tracker_db(url: str) -> Engine:
     console can start before Rasa's first run. Elsewhere the table is Rasa's to create
     (on PostgreSQL Rasa attaches its own id sequence): start Rasa once first.
     """
-    engine = _engine(url)
+    engine = open_engine(url)
     if engine.dialect.name == "sqlite":
         tracker_metadata.create_all(engine)
     elif not inspect(engine).has_table("events"):

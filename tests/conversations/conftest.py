@@ -12,9 +12,8 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Iterator
 
-import httpx
 import pytest
 from support import free_port
 
