@@ -1,7 +1,10 @@
 """A local run's settings: secrets generated once into .env, the real environment winning."""
 
+import re
 import stat
 from pathlib import Path
+
+import pytest
 
 from bot import environment
 
@@ -31,3 +34,17 @@ def test_environment_wins_over_env_file_and_urls_follow_the_ports(tmp_path: Path
     assert merged["ACCOUNT_API_URL"] == "http://127.0.0.1:9001"
     assert merged["ACTION_ENDPOINT_URL"] == "http://127.0.0.1:6055/webhook"
     assert merged["ACCOUNT_DEV_OUTBOX"] == "1"
+
+
+@pytest.mark.parametrize("name", ["endpoints.yml"])
+def test_rasa_expands_every_variable_of_the_endpoints_files(name: str, monkeypatch) -> None:
+    """Rasa expands ${VAR} only in plain YAML scalars: a quoted one reaches it as literal text."""
+    from rasa.utils.endpoints import read_endpoint_config
+
+    path = environment.ROOT / name
+    for variable in set(re.findall(r"\$\{(\w+)\}", path.read_text())):
+        monkeypatch.setenv(variable, "5433" if variable.endswith("PORT") else f"value-of-{variable}")
+    for section in ("action_endpoint", "tracker_store", "lock_store"):
+        config = read_endpoint_config(str(path), section)
+        if config is not None:
+            assert "${" not in repr(config.url) + repr(config.kwargs), (section, config.kwargs)
