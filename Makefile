@@ -14,14 +14,18 @@ PYTHON310  ?= $(shell for p in $$(ls -d $$(pyenv root 2>/dev/null)/versions/3.10
 MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
                 bot/language.py bot/credential_cue.py bot/nlu_entities.py bot/redaction.py bot/tokenizer.py
 MODEL      := models/assistant.tar.gz
-# Debian packages the browser tests need; installed when missing (CI runs as root on a fresh machine).
-BROWSER    := /usr/bin/chromium /usr/bin/chromedriver
+# Debian packages the tests need (browser tests; the scaled topology's servers); installed when
+# missing (CI runs as root on a fresh machine).
+DEBIAN_PACKAGES := chromium chromium-driver postgresql redis-server nginx
+DEBIAN_MISSING   = $(shell for b in /usr/bin/chromium /usr/bin/chromedriver /usr/bin/redis-server /usr/sbin/nginx; do                      test -x $$b || echo $$b; done; ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || echo postgres)
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run shell test evaluate train validate lock clean
+.PHONY: help run run-scaled bench shell test debian-packages evaluate train validate lock clean
 
 help:
 	@echo "make run       set up, train if needed, start the assistant (REST :5005, actions :5055, accounts :8001, console :8002)"
+	@echo "make run-scaled  the same on PostgreSQL, Redis and nginx with WORKERS Rasa workers (default 2)"
+	@echo "make bench     latency, throughput, memory and accuracy beside a vanilla rasa init assistant"
 	@echo "make test      the whole test suite (what CI runs)"
 	@echo "make shell     talk to the assistant in the terminal"
 	@echo "make evaluate  per-language NLU cross-validation and story tests, reports under results/"
@@ -50,10 +54,12 @@ $(MODEL): $(VENV)/.installed $(MODEL_INPUTS)
 
 train: $(MODEL)
 
-$(BROWSER):
-	@command -v apt-get >/dev/null || { echo "error: install Chromium and its driver (Debian: chromium chromium-driver)"; exit 1; }
+debian-packages:
+ifneq ($(strip $(DEBIAN_MISSING)),)
+	@command -v apt-get >/dev/null || { echo "error: install $(DEBIAN_PACKAGES) (Debian package names)"; exit 1; }
 	$(SUDO) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEBIAN_PACKAGES)
+endif
 
 validate: $(VENV)/.installed
 	$(RASA) data validate --fail-on-warnings
@@ -61,10 +67,19 @@ validate: $(VENV)/.installed
 run: $(MODEL)
 	$(PY) -m bot run
 
+WORKERS ?=
+run-scaled: $(MODEL)
+	$(PY) -m bot run-scaled $(if $(WORKERS),--workers $(WORKERS))
+
+# CV=1 also cross-validates the NLU per language (about 45 minutes more); PROFILE=1 samples the
+# Rasa processes with py-spy under load.
+bench: $(VENV)/.installed $(TOOLS)/.installed
+	$(PY) -m bot.bench $(if $(CV),--cv) $(if $(PROFILE),--profile)
+
 shell: $(MODEL)
 	$(PY) -m bot shell
 
-test: $(VENV)/.installed $(TOOLS)/.installed $(BROWSER) $(MODEL)
+test: $(VENV)/.installed $(TOOLS)/.installed debian-packages $(MODEL)
 	$(PY) -m pytest
 
 evaluate: $(MODEL)

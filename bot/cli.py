@@ -2,6 +2,7 @@
 
     run                 start the account service, the action server, Rasa and the agents'
                         console; Ctrl-C stops all
+    run-scaled          the same product on PostgreSQL, Redis and nginx with several Rasa workers
     shell               talk to the assistant in this terminal (the services start behind it)
     telegram-webhook    register the Telegram webhook with its secret
 
@@ -19,56 +20,14 @@ from typing import Dict, List, Optional, Sequence, Text
 
 from bot.environment import ROOT, local_environment
 from bot.processes import Service, Supervisor
-
-MODELS = ROOT / "models"
-
-
-def _python() -> Text:
-    return sys.executable
-
-
-def account_service(env: Dict[Text, Text]) -> Service:
-    port = env["ACCOUNT_PORT"]
-    return Service(
-        "accounts",
-        [_python(), "-m", "bot.accounts", "--port", port],
-        f"http://127.0.0.1:{port}/health",
-    )
-
-
-def action_server(env: Dict[Text, Text]) -> Service:
-    port = env["ACTIONS_PORT"]
-    return Service(
-        "actions",
-        [_python(), "-m", "rasa_sdk", "--actions", "actions", "--port", port],
-        f"http://127.0.0.1:{port}/health",
-    )
-
-
-def rasa_server(env: Dict[Text, Text]) -> Service:
-    port = env["RASA_PORT"]
-    return Service(
-        "rasa",
-        [
-            _python(), "-m", "rasa", "run",
-            "--model", str(MODELS),
-            "--interface", env["RASA_HOST"], "--port", port,
-            "--enable-api", "--auth-token", env["RASA_AUTH_TOKEN"],
-            "--credentials", str(ROOT / "credentials.yml"),
-            "--endpoints", str(ROOT / "endpoints.yml"),
-        ],
-        f"http://127.0.0.1:{port}/",
-        ready_timeout=300.0,
-    )
-
-
-def console_server(env: Dict[Text, Text]) -> Service:
-    port = env["CONSOLE_PORT"]
-    return Service(
-        "console",
-        [_python(), "-m", "bot.console", "serve", "--port", port],
-        f"http://127.0.0.1:{port}/health",
-    )
+from bot.services import (
+    MODELS,
+    account_service,
+    action_server,
+    console_server,
+    python,
+    rasa_server,
+)
 
 
 def _require_model() -> Optional[Text]:
@@ -140,6 +99,33 @@ def command_run(args: argparse.Namespace) -> int:
     return run(services, env, _banner(env))
 
 
+def command_run_scaled(args: argparse.Namespace) -> int:
+    from bot.scaled.debian import MissingServer
+    from bot.scaled.topology import build
+
+    problem = _require_model()
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
+    env = local_environment()
+    if args.workers:
+        env["SCALED_RASA_WORKERS"] = str(args.workers)
+    try:
+        topology = build(env)
+    except (MissingServer, ValueError, RuntimeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    workers = ", ".join(f"{s.name} :{s.argv[s.argv.index('--port') + 1]}"
+                        for s in topology.services if s.name in topology.workers)
+    banner = _banner(topology.env) + "\n".join([
+        f"Scaled: nginx :{env['RASA_PORT']} -> {workers}; actions behind nginx "
+        f":{env['ACTIONS_PORT']}; PostgreSQL :{topology.env['POSTGRES_PORT']} "
+        f"(tracker, accounts, console); Redis lock store :{topology.env['REDIS_PORT']}.",
+        "",
+    ])
+    return run(topology.services, topology.env, banner)
+
+
 def command_shell(args: argparse.Namespace) -> int:
     problem = _require_model()
     if problem:
@@ -151,7 +137,7 @@ def command_shell(args: argparse.Namespace) -> int:
     try:
         supervisor.start()
         return subprocess.call(
-            [_python(), "-m", "rasa", "shell", "--model", str(MODELS),
+            [python(), "-m", "rasa", "shell", "--model", str(MODELS),
              "--endpoints", str(ROOT / "endpoints.yml"), "--port", env["RASA_PORT"]],
             env=env,
         )
@@ -181,6 +167,10 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="start everything (account service, actions, Rasa)")
+    scaled = commands.add_parser(
+        "run-scaled", help="start everything on PostgreSQL, Redis and nginx with several Rasa workers")
+    scaled.add_argument("--workers", type=int, choices=range(1, 17), metavar="N",
+                        help="Rasa workers behind nginx (default $SCALED_RASA_WORKERS or 2)")
     commands.add_parser("shell", help="talk to the assistant in the terminal")
     webhook = commands.add_parser("telegram-webhook", help="register the Telegram webhook")
     webhook.add_argument(
@@ -191,6 +181,7 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
     args = parser.parse_args(argv)
     handlers = {
         "run": command_run,
+        "run-scaled": command_run_scaled,
         "shell": command_shell,
         "telegram-webhook": command_telegram_webhook,
     }

@@ -9,6 +9,7 @@ workers it spawned too.
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -16,32 +17,49 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Text
+from typing import Callable, Dict, List, Optional, Sequence, Text, TextIO
+from urllib.parse import urlsplit
 
 STOP_GRACE_SECONDS = 10.0
 
 
 @dataclass
 class Service:
-    """One server of the product: how to start it and how to know it is ready."""
+    """One server of the product: how to start it and how to know it is ready.
+
+    `health_url` is an HTTP URL answered once the server is ready, or `tcp://host:port` for
+    servers that speak no HTTP (PostgreSQL, Redis). `user` runs it as another account: the
+    Debian servers refuse to run as root.
+    """
 
     name: Text
     argv: Sequence[Text]
     health_url: Text
     ready_timeout: float = 120.0
+    user: Optional[Text] = None
+    stop_signal: int = signal.SIGTERM
+    on_ready: Optional[Callable[[], None]] = field(default=None, repr=False)
+    cwd: Optional[Text] = None
     process: Optional[subprocess.Popen] = field(default=None, repr=False)
 
 
-def _relay(name: Text, stream, width: int) -> None:
-    """Copies a child's output to ours, each line tagged with the child's name."""
+def _relay(name: Text, stream, width: int, sink: TextIO) -> None:
+    """Copies a child's output to `sink`, each line tagged with the child's name."""
     for raw in iter(stream.readline, b""):
         line = raw.decode("utf-8", "replace").rstrip()
-        sys.stdout.write(f"{name:>{width}} | {line}\n")
-        sys.stdout.flush()
+        sink.write(f"{name:>{width}} | {line}\n")
+        sink.flush()
 
 
 def is_up(url: Text) -> bool:
-    """Whether `url` answers with a non-5xx status."""
+    """Whether `url` answers with a non-5xx status (`tcp://` URLs: whether the port accepts)."""
+    if url.startswith("tcp://"):
+        parts = urlsplit(url)
+        try:
+            with socket.create_connection((parts.hostname, parts.port), timeout=2):
+                return True
+        except OSError:
+            return False
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.status < 500
@@ -54,38 +72,67 @@ def is_up(url: Text) -> bool:
 class Supervisor:
     """Starts services in order and stops them all, whatever happens."""
 
-    def __init__(self, services: List[Service], env: Dict[Text, Text]) -> None:
+    def __init__(
+        self, services: List[Service], env: Dict[Text, Text], log: Optional[TextIO] = None
+    ) -> None:
+        """`log` receives the children's output (default: our standard output)."""
         self.services = services
         self.env = env
+        self.log = log or sys.stdout
         self._width = max(len(s.name) for s in services)
+        self._held: set = set()
 
     def start(self) -> None:
         """Starts each service and waits until it is ready before the next one."""
         for service in self.services:
-            service.process = subprocess.Popen(
-                list(service.argv),
-                env=self.env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            threading.Thread(
-                target=_relay,
-                args=(service.name, service.process.stdout, self._width),
-                daemon=True,
-            ).start()
-            self._wait_ready(service)
+            self._launch(service)
+
+    def service(self, name: Text) -> Service:
+        """The service called `name`."""
+        return next(s for s in self.services if s.name == name)
+
+    def _launch(self, service: Service) -> None:
+        service.process = subprocess.Popen(
+            list(service.argv),
+            env=self.env,
+            cwd=service.cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            user=service.user,
+            group=service.user,
+            extra_groups=[] if service.user else None,
+        )
+        threading.Thread(
+            target=_relay,
+            args=(service.name, service.process.stdout, self._width, self.log),
+            daemon=True,
+        ).start()
+        self._wait_ready(service)
+        if service.on_ready:
+            service.on_ready()
+
+    def stop_service(self, name: Text, hard: bool = False) -> None:
+        """Stops one service on purpose (SIGKILL when `hard`, as a crash would); `wait` lets it be."""
+        service = self.service(name)
+        self._held.add(name)
+        self._terminate([service], signal.SIGKILL if hard else None)
+
+    def start_service(self, name: Text) -> None:
+        """Starts again a service stopped by `stop_service` and waits until it is ready."""
+        self._launch(self.service(name))
+        self._held.discard(name)
 
     def _wait_ready(self, service: Service) -> None:
         deadline = time.monotonic() + service.ready_timeout
-        print(f"waiting for {service.name} ({service.health_url}) ...", flush=True)
+        print(f"waiting for {service.name} ({service.health_url}) ...", file=self.log, flush=True)
         while time.monotonic() < deadline:
             if service.process.poll() is not None:
                 raise RuntimeError(
                     f"{service.name} exited with status {service.process.returncode} while starting"
                 )
             if is_up(service.health_url):
-                print(f"{service.name} is ready", flush=True)
+                print(f"{service.name} is ready", file=self.log, flush=True)
                 return
             time.sleep(0.5)
         raise RuntimeError(f"{service.name} was not ready after {service.ready_timeout:.0f} s")
@@ -94,6 +141,8 @@ class Supervisor:
         """Blocks until a service exits (returning its status) or we are interrupted."""
         while True:
             for service in self.services:
+                if service.name in self._held:
+                    continue
                 if service.process and service.process.poll() is not None:
                     print(f"{service.name} exited with status {service.process.returncode}",
                           flush=True)
@@ -101,11 +150,16 @@ class Supervisor:
             time.sleep(0.5)
 
     def stop(self) -> None:
-        """SIGTERM to every process group, then SIGKILL to what is left after the grace period."""
-        running = [s for s in self.services if s.process and s.process.poll() is None]
-        for service in reversed(running):
+        """SIGTERM to every process group, last started first, then SIGKILL after the grace period."""
+        self._terminate(list(reversed(self.services)), None)
+
+    @staticmethod
+    def _terminate(services: List[Service], signum: Optional[int]) -> None:
+        """Sends `signum` (default: each service's stop signal), then SIGKILL after the grace period."""
+        running = [s for s in services if s.process and s.process.poll() is None]
+        for service in running:
             try:
-                os.killpg(service.process.pid, signal.SIGTERM)
+                os.killpg(service.process.pid, signum or service.stop_signal)
             except ProcessLookupError:
                 pass
         deadline = time.monotonic() + STOP_GRACE_SECONDS

@@ -36,7 +36,7 @@ def test_environment_wins_over_env_file_and_urls_follow_the_ports(tmp_path: Path
     assert merged["ACCOUNT_DEV_OUTBOX"] == "1"
 
 
-@pytest.mark.parametrize("name", ["endpoints.yml"])
+@pytest.mark.parametrize("name", ["endpoints.yml", "endpoints-scaled.yml"])
 def test_rasa_expands_every_variable_of_the_endpoints_files(name: str, monkeypatch) -> None:
     """Rasa expands ${VAR} only in plain YAML scalars: a quoted one reaches it as literal text."""
     from rasa.utils.endpoints import read_endpoint_config

@@ -8,7 +8,6 @@ over Rasa's REST channel exactly as a customer's client would.
 
 import os
 import secrets
-import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -21,18 +20,6 @@ from bot.processes import Service, Supervisor
 from harness import Assistant
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "models" / "assistant.tar.gz"
-
-
-@pytest.fixture(scope="session")
-def model() -> Path:
-    """The trained assistant; trained now when `make` did not do it first."""
-    if not MODEL.exists():
-        subprocess.run(
-            [sys.executable, "-m", "rasa", "train", "--fixed-model-name", "assistant", "--out", "models"],
-            cwd=ROOT, check=True, timeout=1800,
-        )
-    return MODEL
 
 
 @pytest.fixture(scope="session")

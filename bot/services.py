@@ -1,0 +1,65 @@
+"""How each of the product's servers is started, for `make run`, `make run-scaled` and the bench.
+
+One definition per server keeps the three ways of starting the product from drifting apart.
+"""
+
+import sys
+from pathlib import Path
+from typing import Dict, Optional, Text
+
+from bot.environment import ROOT
+from bot.processes import Service
+
+MODELS = ROOT / "models"
+
+
+def python() -> Text:
+    """The interpreter we run in: the project's venv."""
+    return sys.executable
+
+
+def account_service(env: Dict[Text, Text]) -> Service:
+    port = env["ACCOUNT_PORT"]
+    return Service(
+        "accounts",
+        [python(), "-m", "bot.accounts", "--port", port],
+        f"http://127.0.0.1:{port}/health",
+    )
+
+
+def action_server(env: Dict[Text, Text], port: Optional[Text] = None,
+                  name: Text = "actions") -> Service:
+    port = port or env["ACTIONS_PORT"]
+    return Service(
+        name,
+        [python(), "-m", "rasa_sdk", "--actions", "actions", "--port", port],
+        f"http://127.0.0.1:{port}/health",
+    )
+
+
+def rasa_server(env: Dict[Text, Text], port: Optional[Text] = None, name: Text = "rasa",
+                endpoints: Path = ROOT / "endpoints.yml", model: Path = MODELS) -> Service:
+    """A Rasa server with the REST channel, the connectors and the token-guarded HTTP API."""
+    port = port or env["RASA_PORT"]
+    return Service(
+        name,
+        [
+            python(), "-m", "rasa", "run",
+            "--model", str(model),
+            "--interface", env["RASA_HOST"], "--port", port,
+            "--enable-api", "--auth-token", env["RASA_AUTH_TOKEN"],
+            "--credentials", str(ROOT / "credentials.yml"),
+            "--endpoints", str(endpoints),
+        ],
+        f"http://127.0.0.1:{port}/",
+        ready_timeout=300.0,
+    )
+
+
+def console_server(env: Dict[Text, Text]) -> Service:
+    port = env["CONSOLE_PORT"]
+    return Service(
+        "console",
+        [python(), "-m", "bot.console", "serve", "--port", port],
+        f"http://127.0.0.1:{port}/health",
+    )
