@@ -30,10 +30,13 @@ from bot.services import (
 )
 
 
-def _require_model() -> Optional[Text]:
-    if not any(MODELS.glob("*.tar.gz")):
-        return "no trained model in models/: run `make run` (it trains one) or `make train`"
-    return None
+def _model_missing() -> bool:
+    """Says so on stderr when there is no trained model to serve."""
+    if any(MODELS.glob("*.tar.gz")):
+        return False
+    print("error: no trained model in models/: run `make run` (it trains one) or `make train`",
+          file=sys.stderr)
+    return True
 
 
 def _banner(env: Dict[Text, Text]) -> Text:
@@ -90,9 +93,7 @@ def run(services: List[Service], env: Dict[Text, Text], banner: Optional[Text] =
 
 
 def command_run(args: argparse.Namespace) -> int:
-    problem = _require_model()
-    if problem:
-        print(f"error: {problem}", file=sys.stderr)
+    if _model_missing():
         return 1
     env = local_environment()
     services = [account_service(env), action_server(env), rasa_server(env), console_server(env)]
@@ -103,9 +104,7 @@ def command_run_scaled(args: argparse.Namespace) -> int:
     from bot.scaled.debian import MissingServer
     from bot.scaled.topology import build
 
-    problem = _require_model()
-    if problem:
-        print(f"error: {problem}", file=sys.stderr)
+    if _model_missing():
         return 1
     env = local_environment()
     if args.workers:
@@ -127,9 +126,7 @@ def command_run_scaled(args: argparse.Namespace) -> int:
 
 
 def command_shell(args: argparse.Namespace) -> int:
-    problem = _require_model()
-    if problem:
-        print(f"error: {problem}", file=sys.stderr)
+    if _model_missing():
         return 1
     env = local_environment()
     _stop_on_signals()
@@ -137,7 +134,7 @@ def command_shell(args: argparse.Namespace) -> int:
     try:
         supervisor.start()
         return subprocess.call(
-            [python(), "-m", "rasa", "shell", "--model", str(MODELS),
+            [python(), "-m", "bot.rasa_runtime", "shell", "--model", str(MODELS),
              "--endpoints", str(ROOT / "endpoints.yml"), "--port", env["RASA_PORT"]],
             env=env,
         )

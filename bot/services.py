@@ -44,7 +44,7 @@ def rasa_server(env: Dict[Text, Text], port: Optional[Text] = None, name: Text =
     return Service(
         name,
         [
-            python(), "-m", "rasa", "run",
+            python(), "-m", "bot.rasa_runtime", "run",
             "--model", str(model),
             "--interface", env["RASA_HOST"], "--port", port,
             "--enable-api", "--auth-token", env["RASA_AUTH_TOKEN"],

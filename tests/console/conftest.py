@@ -126,7 +126,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 f"http://127.0.0.1:{accounts_port}/health"),
         Service("actions", [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
                 f"http://127.0.0.1:{actions_port}/health"),
-        Service("rasa", [python, "-m", "rasa", "run", "--model", str(MODEL), "--port", str(rasa_port),
+        Service("rasa", [python, "-m", "bot.rasa_runtime", "run", "--model", str(MODEL), "--port", str(rasa_port),
                          "--enable-api", "--auth-token", rasa_token,
                          "--credentials", str(PROJECT_ROOT / "credentials.yml"), "--endpoints", str(endpoints)],
                 f"http://127.0.0.1:{rasa_port}/", ready_timeout=300),

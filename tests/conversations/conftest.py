@@ -48,7 +48,7 @@ def assistant(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         Service("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
                             "--port", str(actions_port)],
                 f"http://127.0.0.1:{actions_port}/health"),
-        Service("rasa", [sys.executable, "-m", "rasa", "run", "--model", str(model),
+        Service("rasa", [sys.executable, "-m", "bot.rasa_runtime", "run", "--model", str(model),
                          "--port", str(rasa_port), "--enable-api",
                          "--auth-token", env["RASA_AUTH_TOKEN"],
                          "--credentials", str(ROOT / "credentials.yml"),

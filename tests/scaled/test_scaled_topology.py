@@ -119,3 +119,25 @@ def test_nginx_spreads_over_every_worker_and_skips_a_dead_one() -> None:
     assert "server 127.0.0.1:5101" in config and "server 127.0.0.1:5102" in config
     assert "listen 127.0.0.1:5005" in config and "server 127.0.0.1:5151" in config
     assert "proxy_next_upstream error timeout" in config
+
+
+def test_while_postgresql_is_down_turns_fail_cleanly_and_then_the_conversation_goes_on(
+    running: Tuple[Topology, Supervisor]
+) -> None:
+    scaled, supervisor = running
+    sender = f"outage-{uuid.uuid4().hex[:8]}"
+    sent = [say(scaled, sender, "I forgot my password")]
+    supervisor.stop_service("postgres")
+    try:
+        during = say(scaled, sender, "yes")
+    finally:
+        supervisor.start_service("postgres")
+    sent.append(during)
+    # Each worker's pool finds its stale connections on first use; a few turns at most.
+    after = [say(scaled, sender, "yes") for _ in range(3)]
+    sent += after
+
+    assert during.status == 200 and during.replies == 0  # nothing answered out of context
+    assert after[-1].ok
+    stored = stored_user_texts(scaled.env["RASA_URL"], scaled.env["RASA_AUTH_TOKEN"], sender)
+    assert "yes" in stored and order_problem(sent, stored) is None
