@@ -1,0 +1,388 @@
+"""The stages of `make bench` and the table they print.
+
+    python -m bot.bench [--quick] [--cv] [--out results/bench.json]
+
+1. Reference: `rasa init` in a temporary folder, trained (timed) and served, one process.
+2. Ours as `make run` starts it (trained from scratch, timed), on its own ports and files.
+3. Ours as `make run-scaled` starts it (2 Rasa workers, PostgreSQL, Redis, nginx), then the
+   order check and the faults: a worker killed, PostgreSQL restarted, Redis restarted.
+Each setup gets one customer at a time and then 20 at a time; our figures are printed as
+ratios to the reference's from the same run.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Text
+
+from bot.bench import faults, reference
+from bot.bench.load import LoadResult, play
+from bot.bench.profile import Profiler
+from bot.bench.measures import (
+    order_problem,
+    peak_rss_mb,
+    percentile,
+    ratio,
+    stored_user_texts,
+    summarise,
+)
+from bot.bench.scenarios import OURS, REFERENCE, Conversation, conversations
+from bot.environment import ROOT, local_environment
+from bot.processes import Supervisor
+from bot.services import account_service, action_server, console_server, python, rasa_server
+
+PARSE_TEXTS = ("I forgot my password", "я не помню пароль", "je ne reçois pas le mail",
+               "hello", "yes", "my email is someone@example.com")
+PROFILES = ROOT / "results" / "profiles"
+# Ports of the bench's own servers, apart from `make run`'s so both can run at once.
+PORTS = {"reference": 5205, "run": 5305, "scaled": 5405}
+
+
+def progress(message: Text) -> None:
+    """One line of progress on stderr, so the table on stdout stays clean."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def train_ours(out: Path) -> float:
+    """Trains config.yml/domain.yml/data into `out` from scratch (empty cache); returns seconds."""
+    env = dict(os.environ, RASA_CACHE_DIRECTORY=str(out / "cache"))
+    started = time.perf_counter()
+    result = subprocess.run(
+        [python(), "-m", "rasa", "train", "--force", "--fixed-model-name", "assistant",
+         "--out", str(out / "models")],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if result.returncode:
+        raise RuntimeError(f"training failed: {result.stdout.strip()[-1000:]}")
+    return time.perf_counter() - started
+
+
+def parse_latency_ms(rasa_url: Text, token: Text, rounds: int = 5) -> float:
+    """p50 of /model/parse over a few messages in the three languages (NLU alone, no dialogue)."""
+    timings = []
+    for _ in range(rounds):
+        for text in PARSE_TEXTS:
+            request = urllib.request.Request(
+                f"{rasa_url}/model/parse?token={token}", data=json.dumps({"text": text}).encode(),
+                headers={"Content-Type": "application/json"})
+            started = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=30) as response:
+                response.read()
+            timings.append((time.perf_counter() - started) * 1000)
+    return round(percentile(timings, 50), 1)
+
+
+def create_accounts(account_url: Text, token: Text, items: Sequence[Conversation]) -> None:
+    """Gives each conversation's address an account, so that its flow really sends an email."""
+    for conversation in items:
+        request = urllib.request.Request(
+            f"{account_url}/v1/accounts",
+            data=json.dumps({"email": conversation.email,
+                             "password": secrets.token_urlsafe(18)}).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+
+
+def emails_sent(account_url: Text, token: Text, items: Sequence[Conversation]) -> int:
+    """How many of the conversations' addresses received their email (checked in the outbox)."""
+    count = 0
+    for conversation in items:
+        request = urllib.request.Request(
+            f"{account_url}/v1/outbox?to={urllib.parse.quote(conversation.email)}",
+            headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            count += bool(json.load(response))
+    return count
+
+
+async def load_levels(rest_url: Text, script: Sequence, prefix: Text, quick: bool,
+                      prepare=None, profile_pid: Optional[int] = None) -> Dict[Text, Any]:
+    """Warm-up, then 1 and 20 concurrent customers; returns the figures and the conversations.
+
+    With `profile_pid`, that process is sampled by py-spy during the 20-customer run.
+    """
+    await play(rest_url, conversations(script, 3, f"{prefix}-warm"), 3)
+    levels: Dict[Text, Any] = {}
+    for concurrency, count in ((1, 6 if quick else 12), (20, 20 if quick else 60)):
+        items = conversations(script, count, f"{prefix}-c{concurrency}")
+        if prepare:
+            prepare(items)
+        progress(f"{prefix}: {count} conversations, {concurrency} at a time")
+        profiler = (Profiler(profile_pid, PROFILES / f"{prefix}-{concurrency}.txt")
+                    if profile_pid and concurrency > 1 else None)
+        result = await play(rest_url, items, concurrency)
+        figures = summarise(result)
+        if profiler:
+            figures["profile"] = profiler.stop()
+        levels[str(concurrency)] = {"figures": figures, "result": result, "items": items}
+    return levels
+
+
+def memory(supervisor: Supervisor) -> Dict[Text, Optional[float]]:
+    """Peak resident memory (MB) of each service's main process."""
+    return {s.name: peak_rss_mb(s.process.pid) for s in supervisor.services if s.process}
+
+
+def bench_reference(work: Path, quick: bool, log, profile: bool) -> Dict[Text, Any]:
+    folder = work / "reference"
+    progress("reference: rasa init (trains the vanilla assistant)")
+    training = reference.create_and_train(folder)
+    token = secrets.token_urlsafe(16)
+    port = PORTS["reference"]
+    supervisor = Supervisor([reference.server(folder, port, token)], dict(os.environ), log)
+    try:
+        supervisor.start()
+        url = f"http://127.0.0.1:{port}"
+        pid = supervisor.service("reference").process.pid if profile else None
+        levels = asyncio.run(load_levels(f"{url}/webhooks/rest/webhook", REFERENCE, "reference",
+                                         quick, profile_pid=pid))
+        return {"training_s": round(training, 1), "parse_p50_ms": parse_latency_ms(url, token),
+                "levels": levels, "memory_mb": memory(supervisor)}
+    finally:
+        supervisor.stop()
+
+
+def ours_environment(overrides: Dict[Text, Text]) -> Dict[Text, Text]:
+    """`make run`'s environment (secrets from .env) with the bench's own ports and files."""
+    return local_environment({**os.environ, **overrides})
+
+
+def ours_endpoints(work: Path) -> Path:
+    """endpoints.yml with the SQLite tracker moved into the bench's folder (the rest unchanged)."""
+    text = (ROOT / "endpoints.yml").read_text(encoding="utf-8")
+    path = work / "endpoints.yml"
+    path.write_text(text.replace('db: "var/tracker.db"', f'db: "{work / "tracker.db"}"'))
+    if path.read_text() == text:
+        raise RuntimeError("endpoints.yml no longer names var/tracker.db; update bot.bench.run")
+    return path
+
+
+async def measure_ours(env: Dict[Text, Text], quick: bool, prefix: Text,
+                       profile_pid: Optional[int] = None) -> Dict[Text, Any]:
+    """Load levels over our REST channel, each conversation's address given an account first."""
+    rest = f"http://127.0.0.1:{env['RASA_PORT']}/webhooks/rest/webhook"
+    account_url, token = env["ACCOUNT_API_URL"], env["ACCOUNT_API_TOKEN"]
+    levels = await load_levels(rest, OURS, prefix, quick,
+                               prepare=lambda items: create_accounts(account_url, token, items),
+                               profile_pid=profile_pid)
+    for level in levels.values():
+        level["figures"]["emails"] = emails_sent(account_url, token, level["items"])
+    return levels
+
+
+def bench_run(work: Path, model: Path, quick: bool, log, profile: bool) -> Dict[Text, Any]:
+    """Ours as `make run` starts it: one Rasa process on SQLite, actions, accounts, console."""
+    folder = work / "run"
+    folder.mkdir()
+    env = ours_environment({
+        "RASA_PORT": "5305", "ACTIONS_PORT": "5355", "ACCOUNT_PORT": "8301", "CONSOLE_PORT": "8302",
+        "ACCOUNT_DATABASE_URL": f"sqlite:///{folder / 'accounts.db'}",
+        "CONSOLE_DB_URL": f"sqlite:///{folder / 'console.db'}",
+        "CONSOLE_TRACKER_DB_URL": f"sqlite:///{folder / 'tracker.db'}",
+    })
+    services = [account_service(env), action_server(env),
+                rasa_server(env, endpoints=ours_endpoints(folder), model=model),
+                console_server(env)]
+    supervisor = Supervisor(services, env, log)
+    try:
+        supervisor.start()
+        pid = supervisor.service("rasa").process.pid if profile else None
+        levels = asyncio.run(measure_ours(env, quick, "run", pid))
+        return {"parse_p50_ms": parse_latency_ms(env["RASA_URL"], env["RASA_AUTH_TOKEN"]),
+                "levels": levels, "memory_mb": memory(supervisor)}
+    finally:
+        supervisor.stop()
+
+
+def check_order(rasa_url: Text, token: Text, results: Sequence[LoadResult]) -> Dict[Text, Any]:
+    """Every conversation's stored user messages against what was sent, in order."""
+    checked, problems = 0, []
+    for result in results:
+        for sender, turns in result.turns.items():
+            problem = order_problem(turns, stored_user_texts(rasa_url, token, sender))
+            checked += 1
+            if problem:
+                problems.append(f"{sender}: {problem}")
+    return {"conversations": checked, "problems": problems}
+
+
+def bench_scaled(work: Path, model: Path, quick: bool, log, profile: bool) -> Dict[Text, Any]:
+    """Ours as `make run-scaled` starts it, then the order check and the faults."""
+    from bot.scaled.topology import build
+
+    env = ours_environment({
+        "RASA_PORT": "5405", "ACTIONS_PORT": "5455", "RASA_WORKER_PORT": "5411",
+        "ACTIONS_WORKER_PORT": "5461", "ACCOUNT_PORT": "8401", "CONSOLE_PORT": "8402",
+        "POSTGRES_PORT": "5443", "REDIS_PORT": "6390", "SCALED_DATA": str(work / "scaled"),
+    })
+    topology = build(env, model)
+    supervisor = Supervisor(topology.services, topology.env, log)
+    env = topology.env
+    try:
+        progress(f"scaled: starting PostgreSQL, Redis, accounts, actions, "
+                 f"{len(topology.workers)} Rasa workers, nginx")
+        supervisor.start()
+        pid = supervisor.service(topology.workers[0]).process.pid if profile else None
+        levels = asyncio.run(measure_ours(env, quick, "scaled", pid))
+        progress("scaled: checking every stored transcript against what was sent")
+        order = check_order(env["RASA_URL"], env["RASA_AUTH_TOKEN"],
+                            [level["result"] for level in levels.values()])
+        figures = {"parse_p50_ms": parse_latency_ms(env["RASA_URL"], env["RASA_AUTH_TOKEN"]),
+                   "levels": levels, "order": order, "workers": len(topology.workers)}
+        figures["faults"] = faults.run_all(supervisor, topology, progress, check_order)
+        figures["memory_mb"] = memory(supervisor)
+        return figures
+    finally:
+        supervisor.stop()
+
+
+def understanding(cv: bool) -> Dict[Text, Any]:
+    """Cross-validated accuracy per language: `make evaluate`'s last summary, or a new run."""
+    summary_path = ROOT / "results" / "nlu" / "summary.json"
+    if cv:
+        progress("cross-validating the NLU per language (about 45 minutes)")
+        subprocess.run([python(), "-m", "bot.evaluation", "--out", str(summary_path.parent)],
+                       cwd=ROOT, check=True)
+    if not summary_path.exists():
+        return {"source": "not measured: run `make evaluate` (or `make bench CV=1`)"}
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    stamp = time.strftime("%Y-%m-%d", time.localtime(summary_path.stat().st_mtime))
+    return {"source": f"results/nlu/summary.json of {stamp}",
+            "accuracy": {lang: v["accuracy"] for lang, v in summary["languages"].items()}}
+
+
+def _row(label: Text, level: Text, figures: Dict[Text, Any], ref: Dict[Text, Any]) -> Text:
+    def times(key: Text) -> Text:
+        value = ratio(figures[key], ref[key])
+        return f"{value:.2f}x" if value is not None and figures is not ref else ""
+
+    return (f"{label:<16}{level:>4} {figures['p50_ms']:>8.1f} {figures['p95_ms']:>8.1f} "
+            f"{figures['p99_ms']:>8.1f} {figures['turns_per_s']:>8.2f} {figures['errors']:>6} "
+            f"{times('p50_ms'):>7} {times('p99_ms'):>7} {times('turns_per_s'):>8}")
+
+
+def table(report: Dict[Text, Any]) -> Text:
+    """The printed report: every figure of ours beside the reference's and as a ratio to it."""
+    ref = report["reference"]
+    lines = ["", "Turn latency (ms) and throughput over the REST webhook; ratios are ours / reference",
+             f"{'setup':<16}{'cust':>4} {'p50':>8} {'p95':>8} {'p99':>8} {'turns/s':>8} "
+             f"{'errors':>6} {'p50 x':>7} {'p99 x':>7} {'turns/s x':>8}"]
+    for level in ("1", "20"):
+        ref_figures = ref["levels"][level]
+        for label, key in (("reference", "reference"), ("make run", "run"),
+                           ("make run-scaled", "scaled")):
+            lines.append(_row(label, level, report[key]["levels"][level], ref_figures))
+    lines.append("")
+    for key, label in (("run", "make run"), ("scaled", "make run-scaled")):
+        emails = [f"{report[key]['levels'][lv]['emails']}/{report[key]['levels'][lv]['turns'] // 6}"
+                  for lv in ("1", "20")]
+        lines.append(f"account-API emails found in the outbox ({label}, 1 / 20 customers): "
+                     f"{' / '.join(emails)}")
+    lines += ["", "Peak resident memory (MB) per process"]
+    for key in ("reference", "run", "scaled"):
+        lines.append(f"  {key:<10}" + "  ".join(f"{name} {mb}" for name, mb in
+                                                  report[key]["memory_mb"].items()))
+    for key, label in (("reference", "reference"), ("run", "make run"),
+                       ("scaled", "make run-scaled, worker 1")):
+        profile = report[key]["levels"]["20"].get("profile")
+        if profile:
+            lines.append(f"CPU of {label} at 20 customers (py-spy, % of samples): " +
+                         ", ".join(f"{name} {share}" for name, share in profile.items()))
+    under = report["understanding"]
+    lines += ["", "Understanding",
+              f"  NLU parse p50 (ms): reference {ref['parse_p50_ms']}, make run "
+              f"{report['run']['parse_p50_ms']} ({ratio(report['run']['parse_p50_ms'], ref['parse_p50_ms'])}x)",
+              f"  training from scratch (s): reference {ref['training_s']}, ours "
+              f"{report['training_s']} ({ratio(report['training_s'], ref['training_s'])}x)",
+              "  cross-validated accuracy: " + (
+                  ", ".join(f"{k} {v:.3f}" for k, v in under["accuracy"].items()) + f" ({under['source']})"
+                  if "accuracy" in under else under["source"])]
+    order = report["scaled"]["order"]
+    workers = report["scaled"]["workers"]
+    lines += ["", f"Order under load (make run-scaled, {workers} workers): {order['conversations']} stored "
+                  f"transcripts checked, {len(order['problems'])} out of order or duplicated"]
+    lines += [f"  {p}" for p in order["problems"][:10]]
+    lines += ["", f"Faults (make run-scaled, {workers} workers)"]
+    lines += [f"  {f['stage']}: {f['outcome']}" for f in report["scaled"]["faults"]]
+    lines += ["", "Targets"] + [f"  [{'met' if ok else 'NOT met'}] {text}" for text, ok in targets(report)]
+    return "\n".join(lines)
+
+
+def targets(report: Dict[Text, Any]) -> List[Any]:
+    """The issue's targets, each with whether this run met it."""
+    ref, run, scaled = (report[k]["levels"] for k in ("reference", "run", "scaled"))
+    workers = [mb for name, mb in report["scaled"]["memory_mb"].items() if name.startswith("rasa-")]
+    return [
+        ("one customer: p50 turn latency <= 1.0x the reference's (make run)",
+         run["1"]["p50_ms"] <= ref["1"]["p50_ms"]),
+        ("20 customers on make run-scaled: throughput >= 2x the reference's",
+         scaled["20"]["turns_per_s"] >= 2 * ref["20"]["turns_per_s"]),
+        ("20 customers on make run-scaled: p99 <= 1.0x the reference's",
+         scaled["20"]["p99_ms"] <= ref["20"]["p99_ms"]),
+        ("20 customers on make run-scaled: no error", scaled["20"]["errors"] == 0),
+        ("each Rasa worker <= 1.2 GB resident", bool(workers) and max(workers) <= 1200),
+        ("training from scratch < 5 minutes", report["training_s"] < 300),
+    ]
+
+
+def serialisable(report: Dict[Text, Any]) -> Dict[Text, Any]:
+    """The report without the raw turns (kept in memory for the checks only)."""
+    def clean(value: Any) -> Any:
+        if isinstance(value, dict):
+            if "figures" in value and "result" in value:
+                return value["figures"]
+            return {k: clean(v) for k, v in value.items()}
+        return value
+
+    return clean(report)
+
+
+def main(argv: Optional[Sequence[Text]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer conversations (a smoke run)")
+    parser.add_argument("--cv", action="store_true",
+                        help="also run the per-language cross-validation (about 45 minutes)")
+    parser.add_argument("--profile", action="store_true",
+                        help="sample each setup's Rasa process with py-spy during the 20-customer run")
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench.json")
+    args = parser.parse_args(argv)
+    if not any((ROOT / "models").glob("*.tar.gz")) and not args.quick:
+        progress("no model in models/ yet; the bench trains its own anyway")
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    work.chmod(0o755)  # PostgreSQL's account must reach the cluster inside it
+    log_path = args.out.parent / "bench.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with log_path.open("w", encoding="utf-8") as log:
+            progress(f"servers' output goes to {log_path}")
+            report: Dict[Text, Any] = {"date": time.strftime("%Y-%m-%d %H:%M"),
+                                       "cpus": os.cpu_count()}
+            report["reference"] = bench_reference(work, args.quick, log, args.profile)
+            progress("ours: training from scratch")
+            report["training_s"] = round(train_ours(work / "ours"), 1)
+            model = work / "ours" / "models"
+            report["run"] = bench_run(work, model, args.quick, log, args.profile)
+            report["scaled"] = bench_scaled(work, model, args.quick, log, args.profile)
+            report["understanding"] = understanding(args.cv)
+    except KeyboardInterrupt:
+        progress("interrupted; every server the bench started has been stopped")
+        return 130
+    except (RuntimeError, OSError) as error:
+        print(f"error: {error} (servers' output in {log_path})", file=sys.stderr)
+        return 1
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    report = serialisable(report)
+    print(table(report))
+    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    progress(f"written to {args.out}")
+    return 0
