@@ -9,6 +9,9 @@ Rasa's channel trusts any sender id and any `input_channel`; this one adds:
   `channel` is always "rest" (a caller's `locale` and other metadata are kept);
 - the message goes through `redact_credentials` before Rasa sees it;
 - malformed or oversized bodies get 400/413 instead of a server error;
+- a turn that fails (the tracker store or the lock store unreachable, say) answers 503 instead of
+  Rasa's 200 with whatever replies were produced before the failure: those replies were never
+  stored, and the conversation goes on from before that message when it is sent again;
 - with REST_CHANNEL_TOKEN set, every message needs `Authorization: Bearer <token>` (401 otherwise).
 
 Outside development either set REST_CHANNEL_TOKEN (the web console and other trusted callers
@@ -21,7 +24,8 @@ Environment variables:
 
 import logging
 import os
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from contextvars import ContextVar
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
@@ -45,6 +49,10 @@ from connectors.common import (
 logger = logging.getLogger(__name__)
 
 TOKEN_VARIABLE = "REST_CHANNEL_TOKEN"
+# Set per request by the guard: whether this request's turn raised (middleware, route and turn
+# run in the request's own task, so they share it).
+_turn_failures: ContextVar[Optional[List[BaseException]]] = ContextVar("rest_turn_failures",
+                                                                        default=None)
 
 
 def in_platform_namespace(sender_id: str) -> bool:
@@ -82,15 +90,33 @@ class RestInput(RasaRestInput):
         self._limits = limits or Limits()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
-        """Rasa's REST routes behind a request guard."""
-        blueprint = super().blueprint(on_new_message)
+        """Rasa's REST routes behind a request guard, a failed turn answered as one."""
+        async def handle(message: UserMessage) -> None:
+            try:
+                await on_new_message(message)
+            except Exception as failure:
+                failures = _turn_failures.get()
+                if failures is not None:
+                    failures.append(failure)
+                raise  # Rasa's route logs it
+
+        blueprint = super().blueprint(handle)
         blueprint.middleware("request")(self._guard)
+        blueprint.middleware("response")(self._answer_failed_turn)
         return blueprint
+
+    @staticmethod
+    async def _answer_failed_turn(request: Request, answer: HTTPResponse) -> Optional[HTTPResponse]:
+        if request.method == "POST" and _turn_failures.get():
+            return error(503, "the assistant could not finish this message and kept nothing of "
+                              "it; send it again")
+        return None
 
     async def _guard(self, request: Request) -> Optional[HTTPResponse]:
         """Answers instead of the route when the POST is unauthorised or unacceptable."""
         if request.method != "POST":
             return None
+        _turn_failures.set([])
         if self._token is not None:
             header = request.headers.get("authorization", "")
             scheme, _, provided = header.partition(" ")

@@ -1,9 +1,14 @@
-"""bot.rasa_runtime's two changes to Rasa: the same action-response verdicts, the tracker store unwrapped."""
+"""bot.rasa_runtime's changes to Rasa: the same action-response verdicts, the tracker store unwrapped,
+waiters that keep their place in a conversation's lock."""
+
+import asyncio
+import time
 
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
+from rasa.core.lock_store import InMemoryLockStore, LockStore
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 
@@ -15,12 +20,19 @@ VALID = {"events": [{"event": "slot", "name": "email", "value": "a@example.com"}
 INVALID = {"events": [{"event": "slot", "name": 42}], "responses": "not a list"}
 
 
-@pytest.fixture
-def rasas_own(monkeypatch):
-    """Rasa's own check; `install` replaces it (and the tracker store's wrapper) for this test only."""
-    original = RemoteAction._validate_action_result
-    monkeypatch.setattr(RemoteAction, "_validate_action_result", original)
+@pytest.fixture(autouse=True)
+def pristine_rasa(monkeypatch) -> None:
+    """Whatever a test installs is undone after it: Rasa's own code again for the next test."""
+    monkeypatch.setattr(RemoteAction, "_validate_action_result",
+                        RemoteAction._validate_action_result)
     monkeypatch.setattr(Agent, "_create_tracker_store", Agent.__dict__["_create_tracker_store"])
+    monkeypatch.setattr(LockStore, "_acquire_lock", LockStore._acquire_lock)
+
+
+@pytest.fixture
+def rasas_own():
+    """Rasa's own check, kept before `install` replaces it."""
+    original = RemoteAction._validate_action_result
     rasa_runtime.install()
     return original
 
@@ -36,10 +48,7 @@ def test_valid_and_invalid_responses_get_the_same_verdicts_as_rasa(rasas_own) ->
     assert "Failed to validate Action server response" in ours.value.message
 
 
-def test_the_tracker_store_is_used_as_configured_so_its_errors_reach_the_channel(monkeypatch) -> None:
-    monkeypatch.setattr(Agent, "_create_tracker_store", Agent.__dict__["_create_tracker_store"])
-    monkeypatch.setattr(RemoteAction, "_validate_action_result",
-                        RemoteAction._validate_action_result)
+def test_the_tracker_store_is_used_as_configured_so_its_errors_reach_the_channel() -> None:
     domain = Domain.empty()
     assert isinstance(Agent._create_tracker_store(InMemoryTrackerStore(domain), domain),
                       FailSafeTrackerStore)  # Rasa's own: errors fall back to memory
@@ -47,3 +56,25 @@ def test_the_tracker_store_is_used_as_configured_so_its_errors_reach_the_channel
     store = InMemoryTrackerStore(domain)
     assert Agent._create_tracker_store(store, domain) is store
     assert isinstance(Agent._create_tracker_store(None, domain), InMemoryTrackerStore)
+
+
+async def _wait_behind_a_dead_holder(store: InMemoryLockStore) -> None:
+    """A holder's ticket (1 s) and the waiter's (1 s) expire between two checks 0.6 s apart."""
+    store.issue_ticket("conversation", 1.0)  # its worker died: nobody will ever finish it
+    await asyncio.sleep(0.05)
+    async with store.lock("conversation", lock_lifetime=1.0, wait_time_in_seconds=0.6):
+        pass
+
+
+async def test_rasas_own_lock_loses_a_waiter_whose_ticket_expired_meanwhile() -> None:
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(_wait_behind_a_dead_holder(InMemoryLockStore()), timeout=4)
+
+
+async def test_a_waiter_is_served_once_a_dead_holders_ticket_expires() -> None:
+    rasa_runtime.install()
+    store = InMemoryLockStore()
+    started = time.monotonic()
+    await asyncio.wait_for(_wait_behind_a_dead_holder(store), timeout=4)
+    assert 1.0 <= time.monotonic() - started < 3
+    assert store.get_lock("conversation") is None  # cleaned up after the turn
