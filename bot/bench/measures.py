@@ -1,6 +1,7 @@
 """Figures from a load run, a server's memory, and a stored transcript's order."""
 
 import json
+import os
 import statistics
 from functools import lru_cache
 import urllib.parse
@@ -33,6 +34,38 @@ def summarise(result: LoadResult) -> Dict[Text, float]:
         "turns_per_s": round(len(answered) / result.seconds, 2) if result.seconds else 0.0,
         "errors": sum(not t.ok for t in turns),
     }
+
+
+def cpu_times() -> List[int]:
+    """The machine's CPU counters from /proc/stat (user, nice, system, idle, iowait, irq, softirq,
+    steal, ...), in clock ticks since boot."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        return [int(v) for v in stat.readline().split()[1:]]
+
+
+def steal_percent(before: Sequence[int], after: Sequence[int]) -> float:
+    """Share of CPU time the hypervisor gave to other machines between two readings: a run
+    taken while it was high was measured on a slower machine than its neighbours."""
+    deltas = [b - a for a, b in zip(before, after)]
+    total = sum(deltas[:8]) or 1
+    return round(100 * deltas[7] / total, 1)
+
+
+def group_cpu_seconds(group: int) -> float:
+    """CPU time (user + system, seconds) used so far by the live processes of process group
+    `group` (a service and the workers it started: PostgreSQL's backends, nginx's worker)."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                fields = stat.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:  # fields after the name: state, ppid, pgrp, ...
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss_mb(pid: int) -> Optional[float]:

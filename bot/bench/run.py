@@ -28,10 +28,13 @@ from bot.bench import faults, reference
 from bot.bench.load import LoadResult, play
 from bot.bench.profile import Profiler
 from bot.bench.measures import (
+    cpu_times,
+    group_cpu_seconds,
     order_problem,
     peak_rss_mb,
     percentile,
     ratio,
+    steal_percent,
     stored_user_texts,
     summarise,
 )
@@ -105,10 +108,13 @@ def emails_sent(account_url: Text, token: Text, items: Sequence[Conversation]) -
 
 
 async def load_levels(rest_url: Text, script: Sequence, prefix: Text, quick: bool,
-                      prepare=None, profile_pid: Optional[int] = None) -> Dict[Text, Any]:
+                      supervisor: Supervisor, prepare=None,
+                      profile_pid: Optional[int] = None) -> Dict[Text, Any]:
     """Warm-up, then 1 and 20 concurrent customers; returns the figures and the conversations.
 
-    With `profile_pid`, that process is sampled by py-spy during the 20-customer run.
+    Each level also reports the CPU milliseconds per answered turn that each service used, so
+    that the process that limits throughput shows. With `profile_pid`, that process is sampled
+    by py-spy during the 20-customer run.
     """
     await play(rest_url, conversations(script, 3, f"{prefix}-warm"), 3)
     levels: Dict[Text, Any] = {}
@@ -119,12 +125,24 @@ async def load_levels(rest_url: Text, script: Sequence, prefix: Text, quick: boo
         progress(f"{prefix}: {count} conversations, {concurrency} at a time")
         profiler = (Profiler(profile_pid, PROFILES / f"{prefix}-{concurrency}.txt")
                     if profile_pid and concurrency > 1 else None)
+        before, used = cpu_times(), cpu_by_service(supervisor)
         result = await play(rest_url, items, concurrency)
         figures = summarise(result)
+        figures["cpu_steal_pct"] = steal_percent(before, cpu_times())
+        answered = max(1, figures["turns"] - figures["errors"])
+        figures["cpu_ms_per_turn"] = {
+            name: round(1000 * (seconds - used[name]) / answered, 1)
+            for name, seconds in cpu_by_service(supervisor).items() if name in used}
         if profiler:
             figures["profile"] = profiler.stop()
         levels[str(concurrency)] = {"figures": figures, "result": result, "items": items}
     return levels
+
+
+def cpu_by_service(supervisor: Supervisor) -> Dict[Text, float]:
+    """CPU seconds used so far by each running service (with the processes it started)."""
+    return {s.name: group_cpu_seconds(s.process.pid) for s in supervisor.services
+            if s.process and s.process.poll() is None}
 
 
 def memory(supervisor: Supervisor) -> Dict[Text, Optional[float]]:
@@ -144,7 +162,7 @@ def bench_reference(work: Path, quick: bool, log, profile: bool) -> Dict[Text, A
         url = f"http://127.0.0.1:{port}"
         pid = supervisor.service("reference").process.pid if profile else None
         levels = asyncio.run(load_levels(f"{url}/webhooks/rest/webhook", REFERENCE, "reference",
-                                         quick, profile_pid=pid))
+                                         quick, supervisor, profile_pid=pid))
         return {"training_s": round(training, 1), "parse_p50_ms": parse_latency_ms(url, token),
                 "levels": levels, "memory_mb": memory(supervisor)}
     finally:
@@ -166,12 +184,12 @@ def ours_endpoints(work: Path) -> Path:
     return path
 
 
-async def measure_ours(env: Dict[Text, Text], quick: bool, prefix: Text,
+async def measure_ours(env: Dict[Text, Text], quick: bool, prefix: Text, supervisor: Supervisor,
                        profile_pid: Optional[int] = None) -> Dict[Text, Any]:
     """Load levels over our REST channel, each conversation's address given an account first."""
     rest = f"http://127.0.0.1:{env['RASA_PORT']}/webhooks/rest/webhook"
     account_url, token = env["ACCOUNT_API_URL"], env["ACCOUNT_API_TOKEN"]
-    levels = await load_levels(rest, OURS, prefix, quick,
+    levels = await load_levels(rest, OURS, prefix, quick, supervisor,
                                prepare=lambda items: create_accounts(account_url, token, items),
                                profile_pid=profile_pid)
     for level in levels.values():
@@ -196,7 +214,7 @@ def bench_run(work: Path, model: Path, quick: bool, log, profile: bool) -> Dict[
     try:
         supervisor.start()
         pid = supervisor.service("rasa").process.pid if profile else None
-        levels = asyncio.run(measure_ours(env, quick, "run", pid))
+        levels = asyncio.run(measure_ours(env, quick, "run", supervisor, pid))
         return {"parse_p50_ms": parse_latency_ms(env["RASA_URL"], env["RASA_AUTH_TOKEN"]),
                 "levels": levels, "memory_mb": memory(supervisor)}
     finally:
@@ -232,7 +250,7 @@ def bench_scaled(work: Path, model: Path, quick: bool, log, profile: bool) -> Di
                  f"{len(topology.workers)} Rasa workers, nginx")
         supervisor.start()
         pid = supervisor.service(topology.workers[0]).process.pid if profile else None
-        levels = asyncio.run(measure_ours(env, quick, "scaled", pid))
+        levels = asyncio.run(measure_ours(env, quick, "scaled", supervisor, pid))
         progress("scaled: checking every stored transcript against what was sent")
         order = check_order(env["RASA_URL"], env["RASA_AUTH_TOKEN"],
                             [level["result"] for level in levels.values()])
@@ -267,7 +285,8 @@ def _row(label: Text, level: Text, figures: Dict[Text, Any], ref: Dict[Text, Any
 
     return (f"{label:<16}{level:>4} {figures['p50_ms']:>8.1f} {figures['p95_ms']:>8.1f} "
             f"{figures['p99_ms']:>8.1f} {figures['turns_per_s']:>8.2f} {figures['errors']:>6} "
-            f"{times('p50_ms'):>7} {times('p99_ms'):>7} {times('turns_per_s'):>8}")
+            f"{times('p50_ms'):>7} {times('p99_ms'):>7} {times('turns_per_s'):>9} "
+            f"{figures.get('cpu_steal_pct', 0):>6.1f}")
 
 
 def table(report: Dict[Text, Any]) -> Text:
@@ -275,18 +294,25 @@ def table(report: Dict[Text, Any]) -> Text:
     ref = report["reference"]
     lines = ["", "Turn latency (ms) and throughput over the REST webhook; ratios are ours / reference",
              f"{'setup':<16}{'cust':>4} {'p50':>8} {'p95':>8} {'p99':>8} {'turns/s':>8} "
-             f"{'errors':>6} {'p50 x':>7} {'p99 x':>7} {'turns/s x':>8}"]
+             f"{'errors':>6} {'p50 x':>7} {'p99 x':>7} {'turns/s x':>9} {'steal%':>6}"]
     for level in ("1", "20"):
         ref_figures = ref["levels"][level]
         for label, key in (("reference", "reference"), ("make run", "run"),
                            ("make run-scaled", "scaled")):
             lines.append(_row(label, level, report[key]["levels"][level], ref_figures))
+    lines.append("(steal%: CPU time the hypervisor took for other machines during that run; "
+                 "figures taken while it was high are not comparable)")
     lines.append("")
     for key, label in (("run", "make run"), ("scaled", "make run-scaled")):
         emails = [f"{report[key]['levels'][lv]['emails']}/{report[key]['levels'][lv]['turns'] // 6}"
                   for lv in ("1", "20")]
         lines.append(f"account-API emails found in the outbox ({label}, 1 / 20 customers): "
                      f"{' / '.join(emails)}")
+    lines += ["", "CPU milliseconds per answered turn at 20 customers, per service"]
+    for key in ("reference", "run", "scaled"):
+        used = report[key]["levels"]["20"].get("cpu_ms_per_turn", {})
+        lines.append(f"  {key:<10}" + "  ".join(f"{name} {ms}" for name, ms in used.items())
+                     + f"  (total {round(sum(used.values()), 1)})")
     lines += ["", "Peak resident memory (MB) per process"]
     for key in ("reference", "run", "scaled"):
         lines.append(f"  {key:<10}" + "  ".join(f"{name} {mb}" for name, mb in
