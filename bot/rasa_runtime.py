@@ -1,52 +1,61 @@
-"""`python -m bot.rasa_runtime ...`: Rasa's own command line with three changes to how it serves.
+"""`python -m bot.rasa_runtime ...`: Rasa's own command line with four changes to how it serves.
 
-**The action-response check, built once.** Rasa 3.6 checks every action server response against a JSON schema with `jsonschema.validate`,
-which first re-checks the (large, constant) schema against JSON Schema's meta-schema and builds a
-new validator, on every call. Profiling a worker under load (`make bench PROFILE=1`) showed that
-re-check taking close to half of its CPU: 34 ms per action call here, against 0.8 ms for the same
-check with the validator built once. Every turn of a form calls the action server two or three
-times, so this was the largest single cost of a turn. The check itself is unchanged: the same
-schema, the same `ValidationError` with Rasa's own message on a bad response.
+**The action-response check, built once.** Rasa 3.6 checks every action server response against
+a JSON schema with `jsonschema.validate`, which first re-checks the (large, constant) schema
+against JSON Schema's meta-schema and builds a new validator, on every call. Profiling a worker
+under load (`make bench PROFILE=1`) showed that re-check taking close to half of its CPU: 34 ms
+per action call here, against 0.8 ms for the same check with the validator built once. The check
+itself is unchanged: the same schema, the same `ValidationError` with Rasa's own message.
 
 **A tracker store that fails instead of forgetting.** Rasa wraps every tracker store in a
 `FailSafeTrackerStore`: when the database cannot be reached it answers from a blank in-memory
 conversation and keeps the turn only in that process's memory. A customer half-way through the
 reset form is greeted as a stranger, and the turn never reaches the transcript agents read (the
-bench's PostgreSQL restart showed exactly that). Unwrapped, the error reaches the channel, which
-answers that turn with nothing (REST: an empty reply list) and stores nothing; once the
-database is back, the customer's next message continues the real conversation.
+bench's PostgreSQL restart showed exactly that). Unwrapped, the error reaches the channel (the
+REST channel answers 503, see connectors.rest); once the database is back, the customer's next
+message continues the real conversation.
 
-**A waiting message that cannot be forgotten by the lock.** Rasa's ticket lock lets a ticket
+**A waiter that keeps its place in a conversation's lock.** Rasa's ticket lock lets a ticket
 expire after `TICKET_LOCK_LIFETIME` seconds so that a worker that died holding a conversation
 does not hold it for ever. But the ticket of a message *waiting* behind it expires just as well:
 when both expire between two of the waiter's once-a-second checks, the lock is left with no
 ticket to serve and the waiter checks for ever (the bench's killed worker left 2 of 4 such
 conversations hanging until the client gave up; RasaHQ/rasa#5396 reports the same loop). Here a
-waiter renews its own ticket at every check, so only a holder that stopped checking, a dead
-one, expires.
+waiter renews its own ticket at each check, and a waiter whose ticket is gone all the same fails
+with Rasa's `LockError` instead of looping. A holder still expires after the lifetime, as in
+Rasa: a turn longer than that lets the conversation's next message in. The lock is read and
+written back without a transaction, as Rasa's own loop does.
+
+**The HTTP API token out of the process list.** `run --enable-api` without `--auth-token` takes
+the token from `RASA_AUTH_TOKEN`, so it is not on a command line every local user can read.
 
 Everything else is Rasa's `python -m rasa` (`run`, `shell`, ...), untouched.
 """
 
 import asyncio
+import os
+import sys
 import time
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict, List, Optional, Text
 
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
-from rasa.core.actions.action import RemoteAction
 from rasa.core import lock_store
+from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
-from rasa.core.lock import Ticket, TicketLock
+from rasa.core.lock import TicketLock
 from rasa.core.tracker_store import InMemoryTrackerStore, TrackerStore
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.domain import Domain
 
+TOKEN_VARIABLE = "RASA_AUTH_TOKEN"
+
 
 def _action_response_validator() -> Any:
+    """The validator `jsonschema.validate` would build on every call, built and checked once."""
     schema = RemoteAction.action_response_format_spec()
     validator_class = validator_for(schema)
-    validator_class.check_schema(schema)  # once, as jsonschema.validate would on each call
+    validator_class.check_schema(schema)
     return validator_class(schema)
 
 
@@ -58,25 +67,22 @@ def _unwrapped_tracker_store(store: Optional[TrackerStore], domain: Domain) -> T
     return store
 
 
-def _renew(store: lock_store.LockStore, conversation_id: Text, ticket: int) -> None:
-    """Drops expired tickets and gives the waiting `ticket` a new lifetime (back in line if it
-    had expired)."""
+def _renew(store: lock_store.LockStore, conversation_id: Text, ticket: int) -> bool:
+    """Drops expired tickets and extends the waiting `ticket`; False when it is gone."""
     lock = store.get_lock(conversation_id)
     if not lock:
-        return
+        return False
     lock.remove_expired_tickets()
-    expires = time.time() + lock_store.LOCK_LIFETIME
     mine = next((t for t in lock.tickets if t.number == ticket), None)
     if mine:
-        mine.expires = expires
-    else:
-        lock.tickets = sorted([*lock.tickets, Ticket(ticket, expires)], key=lambda t: t.number)
+        mine.expires = time.time() + lock_store.LOCK_LIFETIME
     store.save_lock(lock)
+    return mine is not None
 
 
 async def _acquire_lock(self: lock_store.LockStore, conversation_id: Text, ticket: int,
                         wait_time_in_seconds: float) -> TicketLock:
-    """Rasa's waiting loop, renewing the waiter's ticket instead of only pruning expired ones."""
+    """Rasa's waiting loop, the waiter's ticket renewed at each check."""
     while True:
         lock = self.get_lock(conversation_id)
         if not lock:
@@ -84,16 +90,12 @@ async def _acquire_lock(self: lock_store.LockStore, conversation_id: Text, ticke
         if not lock.is_locked(ticket):
             return lock
         await asyncio.sleep(wait_time_in_seconds)
-        _renew(self, conversation_id, ticket)
+        if not _renew(self, conversation_id, ticket):
+            break
     raise lock_store.LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
 
 
-def install() -> None:
-    """Applies the three changes to the Rasa modules of this process."""
-    Agent._create_tracker_store = staticmethod(_unwrapped_tracker_store)
-    lock_store.LockStore._acquire_lock = _acquire_lock
-    validator = _action_response_validator()
-
+def _validate_action_result_with(validator: Any):
     def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
         error = best_match(validator.iter_errors(result))  # what jsonschema.validate raises
         if error is None:
@@ -105,12 +107,30 @@ def install() -> None:
         )
         raise error
 
-    RemoteAction._validate_action_result = validate_action_result
+    return validate_action_result
+
+
+def install() -> None:
+    """Applies the changes to the Rasa modules of this process."""
+    Agent._create_tracker_store = staticmethod(_unwrapped_tracker_store)
+    lock_store.LockStore._acquire_lock = _acquire_lock
+    RemoteAction._validate_action_result = _validate_action_result_with(
+        _action_response_validator())
+
+
+def with_token_from_environment(argv: List[Text]) -> List[Text]:
+    """`argv` with `--auth-token` added from RASA_AUTH_TOKEN for `run --enable-api`."""
+    token = os.environ.get(TOKEN_VARIABLE, "").strip()
+    serving_api = argv[1:2] == ["run"] and "--enable-api" in argv
+    if token and serving_api and "--auth-token" not in argv:
+        return [*argv, "--auth-token", token]
+    return argv
 
 
 def main() -> None:
     """Rasa's command line after `install`."""
     install()
+    sys.argv = with_token_from_environment(sys.argv)
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

@@ -19,6 +19,7 @@ def python() -> Text:
 
 
 def account_service(env: Dict[Text, Text]) -> Service:
+    """The reference account service (bot.accounts), configured by ACCOUNT_* variables."""
     port = env["ACCOUNT_PORT"]
     return Service(
         "accounts",
@@ -29,6 +30,7 @@ def account_service(env: Dict[Text, Text]) -> Service:
 
 def action_server(env: Dict[Text, Text], port: Optional[Text] = None,
                   name: Text = "actions") -> Service:
+    """rasa-sdk serving actions/; the scaled topology runs several under other names and ports."""
     port = port or env["ACTIONS_PORT"]
     return Service(
         name,
@@ -39,7 +41,11 @@ def action_server(env: Dict[Text, Text], port: Optional[Text] = None,
 
 def rasa_server(env: Dict[Text, Text], port: Optional[Text] = None, name: Text = "rasa",
                 endpoints: Path = ROOT / "endpoints.yml", model: Path = MODELS) -> Service:
-    """A Rasa server with the REST channel, the connectors and the token-guarded HTTP API."""
+    """A Rasa server with the REST channel, the connectors and the token-guarded HTTP API.
+
+    The token reaches it as RASA_AUTH_TOKEN in its environment (bot.rasa_runtime passes it on),
+    not on its command line, where every local user could read it.
+    """
     port = port or env["RASA_PORT"]
     return Service(
         name,
@@ -47,7 +53,7 @@ def rasa_server(env: Dict[Text, Text], port: Optional[Text] = None, name: Text =
             python(), "-m", "bot.rasa_runtime", "run",
             "--model", str(model),
             "--interface", env["RASA_HOST"], "--port", port,
-            "--enable-api", "--auth-token", env["RASA_AUTH_TOKEN"],
+            "--enable-api",
             "--credentials", str(ROOT / "credentials.yml"),
             "--endpoints", str(endpoints),
         ],
@@ -57,6 +63,7 @@ def rasa_server(env: Dict[Text, Text], port: Optional[Text] = None, name: Text =
 
 
 def console_server(env: Dict[Text, Text]) -> Service:
+    """The agents' console (bot.console), configured by CONSOLE_* variables."""
     port = env["CONSOLE_PORT"]
     return Service(
         "console",

@@ -9,9 +9,11 @@ Rasa's channel trusts any sender id and any `input_channel`; this one adds:
   `channel` is always "rest" (a caller's `locale` and other metadata are kept);
 - the message goes through `redact_credentials` before Rasa sees it;
 - malformed or oversized bodies get 400/413 instead of a server error;
-- a turn that fails (the tracker store or the lock store unreachable, say) answers 503 instead of
-  Rasa's 200 with whatever replies were produced before the failure: those replies were never
-  stored, and the conversation goes on from before that message when it is sent again;
+- a turn that raises (the tracker store or the lock store unreachable, say) answers 503 instead of
+  Rasa's 200 with whatever replies were produced before the failure: in the usual case (the
+  conversation could not be read or saved) the turn was not recorded and the conversation goes
+  on from before that message when it is sent again. A streamed answer (`?stream=true`) has
+  already gone out and cannot be taken back; a cancelled turn keeps Rasa's answer;
 - with REST_CHANNEL_TOKEN set, every message needs `Authorization: Bearer <token>` (401 otherwise).
 
 Outside development either set REST_CHANNEL_TOKEN (the web console and other trusted callers
@@ -108,8 +110,7 @@ class RestInput(RasaRestInput):
     @staticmethod
     async def _answer_failed_turn(request: Request, answer: HTTPResponse) -> Optional[HTTPResponse]:
         if request.method == "POST" and _turn_failures.get():
-            return error(503, "the assistant could not finish this message and kept nothing of "
-                              "it; send it again")
+            return error(503, "the assistant could not finish this message; send it again")
         return None
 
     async def _guard(self, request: Request) -> Optional[HTTPResponse]:

@@ -8,7 +8,7 @@ import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
-from rasa.core.lock_store import InMemoryLockStore, LockStore
+from rasa.core.lock_store import InMemoryLockStore, LockError, LockStore
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 
@@ -78,3 +78,28 @@ async def test_a_waiter_is_served_once_a_dead_holders_ticket_expires() -> None:
     await asyncio.wait_for(_wait_behind_a_dead_holder(store), timeout=4)
     assert 1.0 <= time.monotonic() - started < 3
     assert store.get_lock("conversation") is None  # cleaned up after the turn
+
+
+async def test_a_waiter_whose_ticket_is_gone_fails_instead_of_waiting_for_ever() -> None:
+    rasa_runtime.install()
+    store = InMemoryLockStore()
+    store.issue_ticket("conversation", 60)  # a holder that is still at work
+
+    async def lose_my_ticket() -> None:
+        await asyncio.sleep(0.2)
+        lock = store.get_lock("conversation")
+        lock.remove_ticket_for(lock.last_issued)  # e.g. expired while the event loop was blocked
+        store.save_lock(lock)
+
+    waiting = store.lock("conversation", wait_time_in_seconds=0.3)
+    with pytest.raises(LockError):
+        await asyncio.gather(waiting.__aenter__(), lose_my_ticket())
+
+
+def test_the_api_token_comes_from_the_environment_not_the_command_line(monkeypatch) -> None:
+    monkeypatch.setenv("RASA_AUTH_TOKEN", "from-env")
+    serve = ["rasa", "run", "--enable-api", "--port", "5005"]
+    assert rasa_runtime.with_token_from_environment(serve) == [*serve, "--auth-token", "from-env"]
+    given = [*serve, "--auth-token", "given"]
+    assert rasa_runtime.with_token_from_environment(given) == given
+    assert rasa_runtime.with_token_from_environment(["rasa", "shell"]) == ["rasa", "shell"]

@@ -6,7 +6,6 @@ on free loopback ports, and stopped whatever happens.
 """
 
 import secrets
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, List
@@ -17,7 +16,8 @@ from console_support import CHROMIUM, CHROMIUM_ARGS, Console, Tracker, console_e
 from playwright.sync_api import Browser, sync_playwright
 from support import free_port
 
-from bot.processes import Service, Supervisor
+from bot.processes import Supervisor
+from bot.services import account_service, action_server, rasa_server
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MODEL = PROJECT_ROOT / "models" / "assistant.tar.gz"
@@ -109,7 +109,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tracker_db = work / "tracker.db"
     endpoints = work / "endpoints.yml"
     endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n  enable_selective_domain: true\n'
         f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tracker_db}"\n'
     )
     rasa_token = secrets.token_urlsafe(24)
@@ -119,19 +119,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "ACCOUNT_DATABASE_URL": f"sqlite:///{work / 'accounts.db'}",
         "ACCOUNT_DEV_OUTBOX": "1",
         "ACCOUNT_SEED_DEMO": "1",
+        "RASA_HOST": "127.0.0.1", "RASA_PORT": str(rasa_port),
+        "ACTIONS_PORT": str(actions_port), "ACCOUNT_PORT": str(accounts_port),
     })
-    python = sys.executable
-    services = [
-        Service("accounts", [python, "-m", "bot.accounts", "--port", str(accounts_port)],
-                f"http://127.0.0.1:{accounts_port}/health"),
-        Service("actions", [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
-                f"http://127.0.0.1:{actions_port}/health"),
-        Service("rasa", [python, "-m", "bot.rasa_runtime", "run", "--model", str(MODEL), "--port", str(rasa_port),
-                         "--enable-api", "--auth-token", rasa_token,
-                         "--credentials", str(PROJECT_ROOT / "credentials.yml"), "--endpoints", str(endpoints)],
-                f"http://127.0.0.1:{rasa_port}/", ready_timeout=300),
-        console_service(env),
-    ]
+    # Started exactly as `make run` starts them, on this module's ports and files.
+    services = [account_service(env), action_server(env),
+                rasa_server(env, endpoints=endpoints, model=MODEL), console_service(env)]
     supervisor = Supervisor(services, env)
     try:
         supervisor.start()

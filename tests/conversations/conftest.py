@@ -8,7 +8,6 @@ over Rasa's REST channel exactly as a customer's client would.
 
 import os
 import secrets
-import sys
 import uuid
 from pathlib import Path
 from typing import Iterator
@@ -16,10 +15,9 @@ from typing import Iterator
 import pytest
 from support import free_port
 
-from bot.processes import Service, Supervisor
+from bot.processes import Supervisor
+from bot.services import account_service, action_server, rasa_server
 from harness import Assistant
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +27,7 @@ def assistant(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     rasa_port, actions_port, accounts_port = free_port(), free_port(), free_port()
     endpoints = work / "endpoints.yml"
     endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n  enable_selective_domain: true\n'
         f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{work / "tracker.db"}"\n'
     )
 
@@ -41,20 +39,12 @@ def assistant(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         "ACCOUNT_DATABASE_URL": f"sqlite:///{work / 'accounts.db'}",
         "ACCOUNT_DEV_OUTBOX": "1",
         "ACCOUNT_SEED_DEMO": "1",
+        "RASA_HOST": "127.0.0.1", "RASA_PORT": str(rasa_port),
+        "ACTIONS_PORT": str(actions_port), "ACCOUNT_PORT": str(accounts_port),
     }
-    services = [
-        Service("accounts", [sys.executable, "-m", "bot.accounts", "--port", str(accounts_port)],
-                f"http://127.0.0.1:{accounts_port}/health"),
-        Service("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions",
-                            "--port", str(actions_port)],
-                f"http://127.0.0.1:{actions_port}/health"),
-        Service("rasa", [sys.executable, "-m", "bot.rasa_runtime", "run", "--model", str(model),
-                         "--port", str(rasa_port), "--enable-api",
-                         "--auth-token", env["RASA_AUTH_TOKEN"],
-                         "--credentials", str(ROOT / "credentials.yml"),
-                         "--endpoints", str(endpoints)],
-                f"http://127.0.0.1:{rasa_port}/", ready_timeout=300),
-    ]
+    # Started exactly as `make run` starts them, on this session's ports and files.
+    services = [account_service(env), action_server(env),
+                rasa_server(env, endpoints=endpoints, model=model)]
     supervisor = Supervisor(services, env)
     try:
         supervisor.start()
