@@ -13,13 +13,12 @@ training the model.
 import argparse
 import asyncio
 import os
-import signal
 import subprocess
 import sys
 from typing import Dict, List, Optional, Sequence, Text
 
 from bot.environment import ROOT, local_environment
-from bot.processes import Service, Supervisor
+from bot.processes import Service, Supervisor, stop_on_signals
 from bot.services import (
     MODELS,
     account_service,
@@ -31,7 +30,8 @@ from bot.services import (
 
 
 def _model_missing() -> bool:
-    """Says so on stderr when there is no trained model to serve."""
+    """Whether there is no model to serve, said on stderr: the servers would start and then
+    fail one by one with Rasa's own, less helpful, message."""
     if any(MODELS.glob("*.tar.gz")):
         return False
     print("error: no trained model in models/: run `make run` (it trains one) or `make train`",
@@ -59,23 +59,9 @@ def _banner(env: Dict[Text, Text]) -> Text:
     ])
 
 
-def _stop_on_signals() -> None:
-    """Ctrl-C, `kill` and a closed terminal all stop everything, even when started in the background.
-
-    A shell starts background jobs with SIGINT ignored; restoring Python's
-    handler makes Ctrl-C work however `make run` was launched.
-    """
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, interrupt)
-    signal.signal(signal.SIGHUP, interrupt)
-
-
 def run(services: List[Service], env: Dict[Text, Text], banner: Optional[Text] = None) -> int:
     """Starts `services`, prints `banner`, waits, and always stops them all."""
-    _stop_on_signals()
+    stop_on_signals()
     supervisor = Supervisor(services, env)
     try:
         supervisor.start()
@@ -85,7 +71,7 @@ def run(services: List[Service], env: Dict[Text, Text], banner: Optional[Text] =
     except KeyboardInterrupt:
         print("\nstopping ...", flush=True)
         return 0
-    except RuntimeError as error:
+    except (RuntimeError, OSError) as error:
         print(f"error: {error}", file=sys.stderr, flush=True)
         return 1
     finally:
@@ -114,8 +100,8 @@ def command_run_scaled(args: argparse.Namespace) -> int:
     except (MissingServer, ValueError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    workers = ", ".join(f"{s.name} :{s.argv[s.argv.index('--port') + 1]}"
-                        for s in topology.services if s.name in topology.workers)
+    workers = ", ".join(f"{name} :{port}"
+                        for name, port in zip(topology.workers, topology.worker_ports))
     banner = _banner(topology.env) + "\n".join([
         f"Scaled: nginx :{env['RASA_PORT']} -> {workers}; actions behind nginx "
         f":{env['ACTIONS_PORT']}; PostgreSQL :{topology.env['POSTGRES_PORT']} "
@@ -129,7 +115,7 @@ def command_shell(args: argparse.Namespace) -> int:
     if _model_missing():
         return 1
     env = local_environment()
-    _stop_on_signals()
+    stop_on_signals()
     supervisor = Supervisor([account_service(env), action_server(env)], env)
     try:
         supervisor.start()

@@ -10,7 +10,8 @@ Variables (see the README for all of them):
 - ACCOUNT_API_TOKEN: bearer token of the account API (generated).
 - RASA_AUTH_TOKEN: token of Rasa's HTTP API, `?token=` (generated).
 - CONSOLE_SECRET_KEY: keys the agents' console's session and CSRF digests (generated).
-- POSTGRES_PASSWORD: password of the scaled topology's PostgreSQL superuser (generated).
+- POSTGRES_PASSWORD, REDIS_PASSWORD: passwords of the scaled topology's PostgreSQL superuser
+  and Redis (generated).
 - ACCOUNT_API_URL (default http://127.0.0.1:$ACCOUNT_PORT), ACCOUNT_DEV_OUTBOX (default 1 in
   a local run), ACCOUNT_SEED_DEMO (default 1 in a local run).
 - ACTION_ENDPOINT_URL (http://127.0.0.1:$ACTIONS_PORT/webhook): where Rasa calls the actions
@@ -26,7 +27,8 @@ from typing import Dict, Mapping, MutableMapping, Text
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV_FILE = ROOT / ".env"
-GENERATED = ("ACCOUNT_API_TOKEN", "RASA_AUTH_TOKEN", "CONSOLE_SECRET_KEY", "POSTGRES_PASSWORD")
+GENERATED = ("ACCOUNT_API_TOKEN", "RASA_AUTH_TOKEN", "CONSOLE_SECRET_KEY", "POSTGRES_PASSWORD",
+             "REDIS_PASSWORD")
 LOCAL_DEFAULTS = {
     "ACCOUNT_DEV_OUTBOX": "1",
     "ACCOUNT_SEED_DEMO": "1",

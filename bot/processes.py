@@ -17,7 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, Text, TextIO
+from typing import Callable, Dict, List, Optional, Sequence, Set, Text, TextIO
 from urllib.parse import urlsplit
 
 STOP_GRACE_SECONDS = 10.0
@@ -80,7 +80,7 @@ class Supervisor:
         self.env = env
         self.log = log or sys.stdout
         self._width = max(len(s.name) for s in services)
-        self._held: set = set()
+        self._held: Set[Text] = set()
 
     def start(self) -> None:
         """Starts each service and waits until it is ready before the next one."""
@@ -92,6 +92,8 @@ class Supervisor:
         return next(s for s in self.services if s.name == name)
 
     def _launch(self, service: Service) -> None:
+        if service.process and service.process.stdout:
+            service.process.stdout.close()  # the previous run's pipe, when restarting
         service.process = subprocess.Popen(
             list(service.argv),
             env=self.env,
@@ -150,8 +152,17 @@ class Supervisor:
             time.sleep(0.5)
 
     def stop(self) -> None:
-        """SIGTERM to every process group, last started first, then SIGKILL after the grace period."""
-        self._terminate(list(reversed(self.services)), None)
+        """Stops every service, last started first, each before the next (the Rasa workers finish
+        their turns before PostgreSQL goes); deaf to further Ctrl-C so that no child is left."""
+        deaf = threading.current_thread() is threading.main_thread()
+        signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+        previous = [signal.signal(signum, signal.SIG_IGN) for signum in signals] if deaf else []
+        try:
+            for service in reversed(self.services):
+                self._terminate([service], None)
+        finally:
+            for signum, handler in zip(signals, previous):
+                signal.signal(signum, handler)
 
     @staticmethod
     def _terminate(services: List[Service], signum: Optional[int]) -> None:
@@ -172,3 +183,18 @@ class Supervisor:
                 except ProcessLookupError:
                     pass
                 service.process.wait()
+
+
+def stop_on_signals() -> None:
+    """Ctrl-C, `kill` and a closed terminal all raise KeyboardInterrupt, so that the caller's
+    `finally` stops every child, even when started in the background.
+
+    A shell starts background jobs with SIGINT ignored; restoring Python's handler makes Ctrl-C
+    work however the command was launched.
+    """
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGHUP, interrupt)

@@ -31,10 +31,12 @@ http {{
     upstream rasa {{
 {rasa_servers}
         keepalive 64;
+        keepalive_timeout 4s;   # below Sanic's 5 s: never reuse a connection the server is closing
     }}
     upstream actions {{
 {action_servers}
         keepalive 32;
+        keepalive_timeout 4s;
     }}
 {servers}
 }}

@@ -88,9 +88,14 @@ def create_databases(port: int, password: Text, names: Iterable[Text], timeout: 
             connection = psycopg2.connect(host="127.0.0.1", port=port, user=SUPERUSER,
                                           password=password, dbname="postgres")
             break
-        except psycopg2.OperationalError:
+        except psycopg2.OperationalError as error:
+            if "password authentication failed" in str(error):
+                raise RuntimeError(
+                    "PostgreSQL refused POSTGRES_PASSWORD: the cluster in var/scaled/postgres was "
+                    "created with another one (was .env replaced?); restore it, or remove the "
+                    "cluster's folder to start afresh") from None
             if time.monotonic() > deadline:
-                raise
+                raise RuntimeError(f"PostgreSQL did not accept connections: {error}") from None
             time.sleep(0.3)
     connection.autocommit = True
     try:

@@ -1,19 +1,50 @@
 """Redis for Rasa's lock store: a child process on loopback that keeps nothing on disk.
 
 The lock store only holds short-lived per-conversation tickets, so persistence would only
-slow it down; after a restart the locks start empty, which Rasa copes with.
+slow it down; after a restart the locks start empty, which Rasa copes with. A password (from
+.env, in a config file only its owner reads, never on the command line) keeps other local users
+from rewriting a conversation's lock; when we are root it runs as Debian's `redis` account.
 """
 
-from typing import Text
+import os
+import pwd
+from pathlib import Path
+from typing import Optional, Text
 
 from bot.processes import Service
 
+CONFIG = """\
+# Written by bot.scaled.redis for `make run-scaled`; regenerated on every start.
+bind 127.0.0.1
+port {port}
+protected-mode yes
+save ""
+appendonly no
+loglevel warning
+requirepass {password}
+"""
 
-def service(redis_server: Text, port: int) -> Service:
-    """redis-server on 127.0.0.1:`port` without snapshots or an append-only file."""
-    return Service(
-        "redis",
-        [redis_server, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-         "--appendonly", "no", "--protected-mode", "yes", "--loglevel", "warning"],
-        f"tcp://127.0.0.1:{port}",
-    )
+
+def server_user() -> Optional[Text]:
+    """The account the server runs as: `redis` when we are root, else ourselves."""
+    return "redis" if os.geteuid() == 0 else None
+
+
+def write_config(folder: Path, port: int, password: Text) -> Path:
+    """The config file, readable by the server's account only."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "redis.conf"
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text(CONFIG.format(port=port, password=password))
+    user = server_user()
+    if user:
+        entry = pwd.getpwnam(user)
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+    return path
+
+
+def service(redis_server: Text, config: Path, port: int) -> Service:
+    """redis-server on 127.0.0.1:`port` from `config`."""
+    return Service("redis", [redis_server, str(config)], f"tcp://127.0.0.1:{port}",
+                   user=server_user())

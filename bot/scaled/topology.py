@@ -42,10 +42,11 @@ class Topology:
     services: List[Service]
     env: Dict[Text, Text]
     workers: List[Text]      # names of the Rasa worker services
-    postgres_port: int
+    worker_ports: List[int]
 
 
-def _count(env: Dict[Text, Text], name: Text) -> int:
+def worker_count(env: Dict[Text, Text], name: Text) -> int:
+    """The number of servers `name` asks for, refused unless 1 to 16."""
     value = env[name]
     if not value.isdigit() or not 1 <= int(value) <= 16:
         raise ValueError(f"{name} must be a number from 1 to 16, not {value!r}")
@@ -59,8 +60,8 @@ def build(local_env: Dict[Text, Text], model: Path = MODELS) -> Topology:
     """
     env = {**SCALED_DEFAULTS, **local_env}
     binaries = servers()
-    workers = _count(env, "SCALED_RASA_WORKERS")
-    action_count = _count(env, "SCALED_ACTION_SERVERS")
+    workers = worker_count(env, "SCALED_RASA_WORKERS")
+    action_count = worker_count(env, "SCALED_ACTION_SERVERS")
     data = Path(env["SCALED_DATA"])
     data = data if data.is_absolute() else ROOT / data
     pg_port, redis_port = int(env["POSTGRES_PORT"]), int(env["REDIS_PORT"])
@@ -72,6 +73,7 @@ def build(local_env: Dict[Text, Text], model: Path = MODELS) -> Topology:
         "TRACKER_DB_NAME": "tracker", "TRACKER_DB_USER": postgres.SUPERUSER,
         "TRACKER_DB_PASSWORD": password,
         "LOCK_STORE_HOST": "127.0.0.1", "LOCK_STORE_PORT": str(redis_port),
+        "LOCK_STORE_PASSWORD": env["REDIS_PASSWORD"],
         "ACCOUNT_DATABASE_URL": postgres.url(pg_port, password, "accounts"),
         "CONSOLE_DB_URL": postgres.url(pg_port, password, "console"),
         "CONSOLE_TRACKER_DB_URL": postgres.url(pg_port, password, "tracker"),
@@ -85,7 +87,9 @@ def build(local_env: Dict[Text, Text], model: Path = MODELS) -> Topology:
     database.on_ready = lambda: postgres.create_databases(pg_port, password, DATABASES)
     services = [
         database,
-        redis.service(binaries["redis-server"], redis_port),
+        redis.service(binaries["redis-server"],
+                      redis.write_config(data / "redis", redis_port, env["REDIS_PASSWORD"]),
+                      redis_port),
         account_service(env),
         *[action_server(env, str(p), f"actions-{i + 1}") for i, p in enumerate(action_ports)],
         *[rasa_server(env, str(p), name, ENDPOINTS, model)
@@ -93,4 +97,4 @@ def build(local_env: Dict[Text, Text], model: Path = MODELS) -> Topology:
         nginx.service(binaries["nginx"], data / "nginx", config, int(env["RASA_PORT"])),
         console_server(env),
     ]
-    return Topology(services, env, worker_names, pg_port)
+    return Topology(services, env, worker_names, worker_ports)

@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterator, List, Tuple
 
@@ -22,20 +23,21 @@ import pytest
 from support import free_port
 
 from bot.bench.load import Turn
-from bot.bench.measures import order_problem, stored_user_texts
+from bot.bench.measures import order_problem, stored_events, stored_user_texts
 from bot.processes import Supervisor
 from bot.scaled import nginx
-from bot.scaled.topology import Topology, build
+from bot.scaled.topology import Topology, build, worker_count
 
 
 @pytest.fixture(scope="module")
 def running(model: Path) -> Iterator[Tuple[Topology, Supervisor]]:
     work = Path(tempfile.mkdtemp(prefix="scaled-"))
-    work.chmod(0o755)  # PostgreSQL runs as its own account and must reach its folder
+    work.chmod(0o711)  # PostgreSQL and Redis run as their own accounts and must reach their files
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("ACCOUNT_", "CONSOLE_"))},
         "ACCOUNT_API_TOKEN": secrets.token_urlsafe(24), "RASA_AUTH_TOKEN": secrets.token_urlsafe(24),
         "CONSOLE_SECRET_KEY": secrets.token_urlsafe(32), "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
+        "REDIS_PASSWORD": secrets.token_urlsafe(24),
         "ACCOUNT_DEV_OUTBOX": "1", "RASA_HOST": "127.0.0.1",
         "SCALED_DATA": str(work), "SCALED_RASA_WORKERS": "2",
     }
@@ -50,13 +52,15 @@ def running(model: Path) -> Iterator[Tuple[Topology, Supervisor]]:
     })
     if int(env["RASA_WORKER_PORT"]) + 1 in map(int, ports.values()):
         pytest.skip("free ports collided; run again")
-    topology = build(env, model.parent)
-    supervisor = Supervisor(topology.services, topology.env)
     try:
-        supervisor.start()
-        yield topology, supervisor
+        topology = build(env, model.parent)
+        supervisor = Supervisor(topology.services, topology.env)
+        try:
+            supervisor.start()
+            yield topology, supervisor
+        finally:
+            supervisor.stop()
     finally:
-        supervisor.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -98,15 +102,37 @@ def test_conversations_are_kept_in_postgresql_whichever_worker_answers(scaled: T
     assert order_problem(sent, stored) is None
 
 
+def test_one_conversations_messages_are_handled_one_at_a_time_across_workers(
+    scaled: Topology
+) -> None:
+    """Two messages of one customer at once reach both workers; Redis's lock runs them in turn."""
+    sender = f"burst-{uuid.uuid4().hex[:8]}"
+    say(scaled, sender, "hi")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        turns = list(pool.map(lambda text: say(scaled, sender, text),
+                              ["I forgot my password", "je ne reçois pas le mail", "thanks", "merci"]))
+    assert all(t.ok for t in turns)
+    tracker = stored_events(scaled.env["RASA_URL"], scaled.env["RASA_AUTH_TOKEN"], sender)
+    # Each user message is followed by its whole turn, ending in action_listen, before the next.
+    kinds = [e["event"] if e["event"] != "action" else e["name"] for e in tracker
+             if e["event"] in ("user", "action")]
+    turns_stored = "|".join(kinds).split("|user|")
+    assert kinds.count("user") == 5
+    assert all(turn.endswith("action_listen") for turn in turns_stored[1:])
+
+
 def test_a_dead_worker_costs_no_conversation(running: Tuple[Topology, Supervisor]) -> None:
     scaled, supervisor = running
     senders = [f"survivor-{uuid.uuid4().hex[:8]}" for _ in range(3)]
     sent = {s: [say(scaled, s, "je ne reçois pas le mail de confirmation")] for s in senders}
 
     supervisor.stop_service(scaled.workers[0], hard=True)
-    for sender in senders:
-        for text in ("oui", "merci"):
-            sent[sender].append(say(scaled, sender, text))
+    try:
+        for sender in senders:
+            for text in ("oui", "merci"):
+                sent[sender].append(say(scaled, sender, text))
+    finally:
+        supervisor.start_service(scaled.workers[0])  # the next tests get both workers again
 
     assert all(t.ok for turns in sent.values() for t in turns)
     for sender, turns in sent.items():
@@ -114,7 +140,7 @@ def test_a_dead_worker_costs_no_conversation(running: Tuple[Topology, Supervisor
         assert order_problem(turns, stored) is None
 
 
-def test_nginx_spreads_over_every_worker_and_skips_a_dead_one() -> None:
+def test_nginx_config_names_every_worker_and_moves_on_from_a_failing_one() -> None:
     prefix = Path(tempfile.mkdtemp())
     try:
         config = nginx.write_config(prefix, 5005, [5101, 5102], 5055, [5151]).read_text()
@@ -145,3 +171,9 @@ def test_while_postgresql_is_down_turns_fail_cleanly_and_then_the_conversation_g
     assert after[-1].ok
     stored = stored_user_texts(scaled.env["RASA_URL"], scaled.env["RASA_AUTH_TOKEN"], sender)
     assert "yes" in stored and order_problem(sent, stored) is None
+
+
+@pytest.mark.parametrize("value", ["0", "abc", "17", "-1"])
+def test_a_bad_worker_count_is_refused_with_the_variable_named(value: str) -> None:
+    with pytest.raises(ValueError, match="SCALED_RASA_WORKERS"):
+        worker_count({"SCALED_RASA_WORKERS": value}, "SCALED_RASA_WORKERS")
