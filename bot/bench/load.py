@@ -9,7 +9,7 @@ checked against what was really said.
 import asyncio
 import time
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Text
+from typing import Dict, List, Sequence, Text
 
 import aiohttp
 
@@ -57,9 +57,8 @@ async def _say(session: aiohttp.ClientSession, url: Text, sender: Text, text: Te
     return Turn(text, status, time.perf_counter() - started, replies, sent_at)
 
 
-async def play(url: Text, conversations: Sequence[Conversation], concurrency: int,
-               stop: Optional[asyncio.Event] = None) -> LoadResult:
-    """Plays `conversations` with `concurrency` customers at a time; `stop` ends it early."""
+async def play(url: Text, conversations: Sequence[Conversation], concurrency: int) -> LoadResult:
+    """Plays `conversations` with `concurrency` customers at a time."""
     result = LoadResult()
     queue: asyncio.Queue = asyncio.Queue()
     for conversation in conversations:
@@ -68,7 +67,7 @@ async def play(url: Text, conversations: Sequence[Conversation], concurrency: in
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         async def customer() -> None:
-            while not queue.empty() and not (stop and stop.is_set()):
+            while not queue.empty():
                 conversation = queue.get_nowait()
                 turns = result.turns.setdefault(conversation.sender, [])
                 for text in conversation.turns:

@@ -2,7 +2,6 @@
 
 import json
 import os
-import statistics
 from functools import lru_cache
 import urllib.parse
 import urllib.request
@@ -51,20 +50,31 @@ def steal_percent(before: Sequence[int], after: Sequence[int]) -> float:
     return round(100 * deltas[7] / total, 1)
 
 
-def group_cpu_seconds(group: int) -> float:
-    """CPU time (user + system, seconds) used so far by the live processes of process group
-    `group` (a service and the workers it started: PostgreSQL's backends, nginx's worker)."""
-    total = 0
+def tree_cpu_seconds(root: int) -> float:
+    """CPU time (user + system, seconds) used so far by process `root` and its descendants,
+    including the children it has already reaped. A process tree rather than a process group:
+    PostgreSQL's backends each start a session of their own."""
+    children: Dict[int, List[int]] = {}
+    own: Dict[int, int] = {}
+    reaped = 0
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
-                fields = stat.read().rpartition(")")[2].split()
+                fields = stat.read().rpartition(")")[2].split()  # state, ppid, pgrp, ...
         except OSError:
             continue
-        if int(fields[2]) == group:  # fields after the name: state, ppid, pgrp, ...
-            total += int(fields[11]) + int(fields[12])  # utime, stime
+        pid = int(entry)
+        children.setdefault(int(fields[1]), []).append(pid)
+        own[pid] = int(fields[11]) + int(fields[12])  # utime, stime
+        if pid == root:
+            reaped = int(fields[13]) + int(fields[14])  # cutime, cstime
+    total, pending = reaped, [root]
+    while pending:
+        pid = pending.pop()
+        total += own.get(pid, 0)
+        pending.extend(children.get(pid, []))
     return total / os.sysconf("SC_CLK_TCK")
 
 
@@ -80,13 +90,17 @@ def peak_rss_mb(pid: int) -> Optional[float]:
     return None
 
 
-def stored_user_texts(rasa_url: Text, token: Text, sender: Text) -> List[Text]:
-    """The user messages Rasa's tracker store holds for `sender`, in stored order."""
+def stored_events(rasa_url: Text, token: Text, sender: Text) -> List[Dict]:
+    """The events Rasa's tracker store holds for `sender`, in stored order (HTTP API)."""
     url = (f"{rasa_url}/conversations/{urllib.parse.quote(sender, safe='')}/tracker"
            f"?token={urllib.parse.quote(token)}")
     with urllib.request.urlopen(url, timeout=30) as response:
-        tracker = json.load(response)
-    return [e.get("text") for e in tracker.get("events", []) if e.get("event") == "user"]
+        return json.load(response).get("events", [])
+
+
+def stored_user_texts(rasa_url: Text, token: Text, sender: Text) -> List[Text]:
+    """The user messages stored for `sender`, in stored order."""
+    return [e.get("text") for e in stored_events(rasa_url, token, sender) if e.get("event") == "user"]
 
 
 def order_problem(sent: Sequence[Turn], stored: Sequence[Text]) -> Optional[Text]:
@@ -118,8 +132,3 @@ def order_problem(sent: Sequence[Turn], stored: Sequence[Text]) -> Optional[Text
 def ratio(ours: float, reference: float) -> Optional[float]:
     """ours / reference, None when the reference is 0."""
     return round(ours / reference, 2) if reference else None
-
-
-def median(values: Sequence[float]) -> float:
-    """The median, 0 for no values."""
-    return statistics.median(values) if values else 0.0

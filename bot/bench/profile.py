@@ -20,14 +20,17 @@ PY_SPY = ROOT / ".venv-tools" / "bin" / "py-spy"
 CATEGORIES = (
     ("tracker store (SQL)", ("sqlalchemy", "sql_tracker_store", "psycopg2", "sqlite3")),
     ("lock store", ("lock_store", "redis/")),
-    ("tracker replay (events applied to a tracker)", ("trackers.py", "events.py", "dialogue_state_tracker")),
+    ("tracker replay (events applied to a tracker)", ("rasa/shared/core/trackers.py",
+                                                      "rasa/shared/core/events.py")),
     ("NLU (tokenizer, featurizers, DIET, language id)", ("rasa/nlu/", "bot/language", "bot/tokenizer",
                                                           "bot/credential_cue", "lingua")),
     ("dialogue policies", ("rasa/core/policies/",)),
     ("TensorFlow", ("tensorflow", "keras")),
     ("action server round trip", ("rasa/core/actions/action.py", "aiohttp")),
+    ("rest of Rasa's turn (processor, graph, channels)", ("rasa/", "connectors/")),
     ("HTTP server (sanic)", ("sanic/",)),
 )
+IDLE = ("select", "run_forever", "_run_once", "serve (sanic/server/runners.py")
 
 
 class Profiler:
@@ -54,7 +57,10 @@ class Profiler:
 
 
 def _category(stack: Text) -> Text:
-    for frame in reversed(stack.split(";")):
+    frames = stack.split(";")
+    if any(marker in frames[-1] for marker in IDLE):
+        return "idle (event loop waiting)"
+    for frame in reversed(frames):
         for name, needles in CATEGORIES:
             if any(n in frame for n in needles):
                 return name

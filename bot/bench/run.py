@@ -20,27 +20,28 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Text
+from typing import Any, Dict, Optional, Sequence, Text
 
 from bot.bench import faults, reference
 from bot.bench.load import LoadResult, play
-from bot.bench.profile import Profiler
 from bot.bench.measures import (
     cpu_times,
-    group_cpu_seconds,
     order_problem,
     peak_rss_mb,
     percentile,
-    ratio,
     steal_percent,
     stored_user_texts,
     summarise,
+    tree_cpu_seconds,
 )
+from bot.bench.profile import Profiler
+from bot.bench.report import serialisable, table
 from bot.bench.scenarios import OURS, REFERENCE, Conversation, conversations
 from bot.environment import ROOT, local_environment
-from bot.processes import Supervisor
+from bot.processes import Supervisor, stop_on_signals
 from bot.services import account_service, action_server, console_server, python, rasa_server
 
 PARSE_TEXTS = ("I forgot my password", "я не помню пароль", "je ne reçois pas le mail",
@@ -141,7 +142,7 @@ async def load_levels(rest_url: Text, script: Sequence, prefix: Text, quick: boo
 
 def cpu_by_service(supervisor: Supervisor) -> Dict[Text, float]:
     """CPU seconds used so far by each running service (with the processes it started)."""
-    return {s.name: group_cpu_seconds(s.process.pid) for s in supervisor.services
+    return {s.name: tree_cpu_seconds(s.process.pid) for s in supervisor.services
             if s.process and s.process.poll() is None}
 
 
@@ -170,8 +171,16 @@ def bench_reference(work: Path, quick: bool, log, profile: bool) -> Dict[Text, A
 
 
 def ours_environment(overrides: Dict[Text, Text]) -> Dict[Text, Text]:
-    """`make run`'s environment (secrets from .env) with the bench's own ports and files."""
-    return local_environment({**os.environ, **overrides})
+    """`make run`'s environment (secrets from .env) with the bench's own ports and files.
+
+    Every address is derived from the bench's ports, whatever the shell or .env says, so that the
+    bench never creates accounts in, or sends emails through, a real account API.
+    """
+    ports = {"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{overrides['ACTIONS_PORT']}/webhook",
+             "ACCOUNT_API_URL": f"http://127.0.0.1:{overrides['ACCOUNT_PORT']}",
+             "RASA_URL": f"http://127.0.0.1:{overrides['RASA_PORT']}",
+             "ACCOUNT_DEV_OUTBOX": "1", "REST_CHANNEL_TOKEN": "", "RASA_HOST": "127.0.0.1"}
+    return local_environment({**os.environ, **overrides, **ports})
 
 
 def ours_endpoints(work: Path) -> Path:
@@ -256,8 +265,8 @@ def bench_scaled(work: Path, model: Path, quick: bool, log, profile: bool) -> Di
                             [level["result"] for level in levels.values()])
         figures = {"parse_p50_ms": parse_latency_ms(env["RASA_URL"], env["RASA_AUTH_TOKEN"]),
                    "levels": levels, "order": order, "workers": len(topology.workers)}
+        figures["memory_mb"] = memory(supervisor)  # before the faults restart anything
         figures["faults"] = faults.run_all(supervisor, topology, progress, check_order)
-        figures["memory_mb"] = memory(supervisor)
         return figures
     finally:
         supervisor.stop()
@@ -278,100 +287,6 @@ def understanding(cv: bool) -> Dict[Text, Any]:
             "accuracy": {lang: v["accuracy"] for lang, v in summary["languages"].items()}}
 
 
-def _row(label: Text, level: Text, figures: Dict[Text, Any], ref: Dict[Text, Any]) -> Text:
-    def times(key: Text) -> Text:
-        value = ratio(figures[key], ref[key])
-        return f"{value:.2f}x" if value is not None and figures is not ref else ""
-
-    return (f"{label:<16}{level:>4} {figures['p50_ms']:>8.1f} {figures['p95_ms']:>8.1f} "
-            f"{figures['p99_ms']:>8.1f} {figures['turns_per_s']:>8.2f} {figures['errors']:>6} "
-            f"{times('p50_ms'):>7} {times('p99_ms'):>7} {times('turns_per_s'):>9} "
-            f"{figures.get('cpu_steal_pct', 0):>6.1f}")
-
-
-def table(report: Dict[Text, Any]) -> Text:
-    """The printed report: every figure of ours beside the reference's and as a ratio to it."""
-    ref = report["reference"]
-    lines = ["", "Turn latency (ms) and throughput over the REST webhook; ratios are ours / reference",
-             f"{'setup':<16}{'cust':>4} {'p50':>8} {'p95':>8} {'p99':>8} {'turns/s':>8} "
-             f"{'errors':>6} {'p50 x':>7} {'p99 x':>7} {'turns/s x':>9} {'steal%':>6}"]
-    for level in ("1", "20"):
-        ref_figures = ref["levels"][level]
-        for label, key in (("reference", "reference"), ("make run", "run"),
-                           ("make run-scaled", "scaled")):
-            lines.append(_row(label, level, report[key]["levels"][level], ref_figures))
-    lines.append("(steal%: CPU time the hypervisor took for other machines during that run; "
-                 "figures taken while it was high are not comparable)")
-    lines.append("")
-    for key, label in (("run", "make run"), ("scaled", "make run-scaled")):
-        emails = [f"{report[key]['levels'][lv]['emails']}/{report[key]['levels'][lv]['turns'] // 6}"
-                  for lv in ("1", "20")]
-        lines.append(f"account-API emails found in the outbox ({label}, 1 / 20 customers): "
-                     f"{' / '.join(emails)}")
-    lines += ["", "CPU milliseconds per answered turn at 20 customers, per service"]
-    for key in ("reference", "run", "scaled"):
-        used = report[key]["levels"]["20"].get("cpu_ms_per_turn", {})
-        lines.append(f"  {key:<10}" + "  ".join(f"{name} {ms}" for name, ms in used.items())
-                     + f"  (total {round(sum(used.values()), 1)})")
-    lines += ["", "Peak resident memory (MB) per process"]
-    for key in ("reference", "run", "scaled"):
-        lines.append(f"  {key:<10}" + "  ".join(f"{name} {mb}" for name, mb in
-                                                  report[key]["memory_mb"].items()))
-    for key, label in (("reference", "reference"), ("run", "make run"),
-                       ("scaled", "make run-scaled, worker 1")):
-        profile = report[key]["levels"]["20"].get("profile")
-        if profile:
-            lines.append(f"CPU of {label} at 20 customers (py-spy, % of samples): " +
-                         ", ".join(f"{name} {share}" for name, share in profile.items()))
-    under = report["understanding"]
-    lines += ["", "Understanding",
-              f"  NLU parse p50 (ms): reference {ref['parse_p50_ms']}, make run "
-              f"{report['run']['parse_p50_ms']} ({ratio(report['run']['parse_p50_ms'], ref['parse_p50_ms'])}x)",
-              f"  training from scratch (s): reference {ref['training_s']}, ours "
-              f"{report['training_s']} ({ratio(report['training_s'], ref['training_s'])}x)",
-              "  cross-validated accuracy: " + (
-                  ", ".join(f"{k} {v:.3f}" for k, v in under["accuracy"].items()) + f" ({under['source']})"
-                  if "accuracy" in under else under["source"])]
-    order = report["scaled"]["order"]
-    workers = report["scaled"]["workers"]
-    lines += ["", f"Order under load (make run-scaled, {workers} workers): {order['conversations']} stored "
-                  f"transcripts checked, {len(order['problems'])} out of order or duplicated"]
-    lines += [f"  {p}" for p in order["problems"][:10]]
-    lines += ["", f"Faults (make run-scaled, {workers} workers)"]
-    lines += [f"  {f['stage']}: {f['outcome']}" for f in report["scaled"]["faults"]]
-    lines += ["", "Targets"] + [f"  [{'met' if ok else 'NOT met'}] {text}" for text, ok in targets(report)]
-    return "\n".join(lines)
-
-
-def targets(report: Dict[Text, Any]) -> List[Any]:
-    """The issue's targets, each with whether this run met it."""
-    ref, run, scaled = (report[k]["levels"] for k in ("reference", "run", "scaled"))
-    workers = [mb for name, mb in report["scaled"]["memory_mb"].items() if name.startswith("rasa-")]
-    return [
-        ("one customer: p50 turn latency <= 1.0x the reference's (make run)",
-         run["1"]["p50_ms"] <= ref["1"]["p50_ms"]),
-        ("20 customers on make run-scaled: throughput >= 2x the reference's",
-         scaled["20"]["turns_per_s"] >= 2 * ref["20"]["turns_per_s"]),
-        ("20 customers on make run-scaled: p99 <= 1.0x the reference's",
-         scaled["20"]["p99_ms"] <= ref["20"]["p99_ms"]),
-        ("20 customers on make run-scaled: no error", scaled["20"]["errors"] == 0),
-        ("each Rasa worker <= 1.2 GB resident", bool(workers) and max(workers) <= 1200),
-        ("training from scratch < 5 minutes", report["training_s"] < 300),
-    ]
-
-
-def serialisable(report: Dict[Text, Any]) -> Dict[Text, Any]:
-    """The report without the raw turns (kept in memory for the checks only)."""
-    def clean(value: Any) -> Any:
-        if isinstance(value, dict):
-            if "figures" in value and "result" in value:
-                return value["figures"]
-            return {k: clean(v) for k, v in value.items()}
-        return value
-
-    return clean(report)
-
-
 def main(argv: Optional[Sequence[Text]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer conversations (a smoke run)")
@@ -381,10 +296,11 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
                         help="sample each setup's Rasa process with py-spy during the 20-customer run")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench.json")
     args = parser.parse_args(argv)
+    stop_on_signals()
     if not any((ROOT / "models").glob("*.tar.gz")) and not args.quick:
         progress("no model in models/ yet; the bench trains its own anyway")
     work = Path(tempfile.mkdtemp(prefix="bench-"))
-    work.chmod(0o755)  # PostgreSQL's account must reach the cluster inside it
+    work.chmod(0o711)  # PostgreSQL's and Redis's accounts must reach their files inside it
     log_path = args.out.parent / "bench.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     try:
