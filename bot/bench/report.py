@@ -60,6 +60,7 @@ def table(report: Dict[Text, Any]) -> Text:
               f"{report['run']['parse_p50_ms']} ({ratio(report['run']['parse_p50_ms'], ref['parse_p50_ms'])}x)",
               f"  training from scratch (s): reference {ref['training_s']}, ours "
               f"{report['training_s']} ({ratio(report['training_s'], ref['training_s'])}x)",
+              f"  model archive (MB): reference {ref.get('model_mb')}, ours {report.get('model_mb')}",
               "  cross-validated accuracy: " + (
                   ", ".join(f"{k} {v:.3f}" for k, v in under["accuracy"].items()) + f" ({under['source']})"
                   if "accuracy" in under else under["source"])]

@@ -69,6 +69,11 @@ def train_ours(out: Path) -> float:
     return time.perf_counter() - started
 
 
+def model_mb(folder: Path) -> float:
+    """Size of the trained model archive in `folder`, in MB."""
+    return round(sum(p.stat().st_size for p in folder.glob("*.tar.gz")) / 1e6, 1)
+
+
 def parse_latency_ms(rasa_url: Text, token: Text, rounds: int = 5) -> float:
     """p50 of /model/parse over a few messages in the three languages (NLU alone, no dialogue)."""
     timings = []
@@ -165,6 +170,7 @@ def bench_reference(work: Path, quick: bool, log, profile: bool) -> Dict[Text, A
         levels = asyncio.run(load_levels(f"{url}/webhooks/rest/webhook", REFERENCE, "reference",
                                          quick, supervisor, profile_pid=pid))
         return {"training_s": round(training, 1), "parse_p50_ms": parse_latency_ms(url, token),
+                "model_mb": model_mb(folder / "models"),
                 "levels": levels, "memory_mb": memory(supervisor)}
     finally:
         supervisor.stop()
@@ -312,6 +318,7 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
             progress("ours: training from scratch")
             report["training_s"] = round(train_ours(work / "ours"), 1)
             model = work / "ours" / "models"
+            report["model_mb"] = model_mb(model)
             report["run"] = bench_run(work, model, args.quick, log, args.profile)
             report["scaled"] = bench_scaled(work, model, args.quick, log, args.profile)
             report["understanding"] = understanding(args.cv)
