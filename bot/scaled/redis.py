@@ -21,6 +21,7 @@ protected-mode yes
 save ""
 appendonly no
 loglevel warning
+dir {folder}
 requirepass {password}
 """
 
@@ -36,11 +37,14 @@ def write_config(folder: Path, port: int, password: Text) -> Path:
     path = folder / "redis.conf"
     path.touch(mode=0o600)
     path.chmod(0o600)
-    path.write_text(CONFIG.format(port=port, password=password))
+    # `dir`: Redis looks for a dump there at start, even with saving off; the working directory
+    # it inherits may be closed to its account.
+    path.write_text(CONFIG.format(port=port, password=password, folder=folder))
     user = server_user()
     if user:
         entry = pwd.getpwnam(user)
-        os.chown(path, entry.pw_uid, entry.pw_gid)
+        for owned in (folder, path):
+            os.chown(owned, entry.pw_uid, entry.pw_gid)
     return path
 
 

@@ -11,6 +11,8 @@ Settings (defaults in brackets; the rest as for `make run`):
   default is 60): a worker that dies mid-turn holds its conversation that long.
 """
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Text
@@ -45,6 +47,19 @@ class Topology:
     worker_ports: List[int]
 
 
+def check_reachable(data: Path) -> None:
+    """PostgreSQL and Redis run as their own accounts when we are root: every folder above
+    SCALED_DATA must let others through, which a project under /root does not."""
+    if os.geteuid() != 0:
+        return
+    closed = [p for p in data.resolve().parents if p.exists() and not p.stat().st_mode & stat.S_IXOTH]
+    if closed:
+        raise RuntimeError(
+            f"{closed[0]} is closed to other accounts, so PostgreSQL and Redis (run as postgres and "
+            f"redis) cannot reach {data}: set SCALED_DATA to a folder they can reach, e.g. "
+            "/var/tmp/assistant-scaled")
+
+
 def worker_count(env: Dict[Text, Text], name: Text) -> int:
     """The number of servers `name` asks for, refused unless 1 to 16."""
     value = env[name]
@@ -64,6 +79,7 @@ def build(local_env: Dict[Text, Text], model: Path = MODELS) -> Topology:
     action_count = worker_count(env, "SCALED_ACTION_SERVERS")
     data = Path(env["SCALED_DATA"])
     data = data if data.is_absolute() else ROOT / data
+    check_reachable(data)
     pg_port, redis_port = int(env["POSTGRES_PORT"]), int(env["REDIS_PORT"])
     password = env["POSTGRES_PASSWORD"]
     postgres.initialise(binaries["initdb"], data / "postgres", password)

@@ -26,7 +26,7 @@ from bot.bench.load import Turn
 from bot.bench.measures import order_problem, stored_events, stored_user_texts
 from bot.processes import Supervisor
 from bot.scaled import nginx
-from bot.scaled.topology import Topology, build, worker_count
+from bot.scaled.topology import Topology, build, check_reachable, worker_count
 
 
 @pytest.fixture(scope="module")
@@ -177,3 +177,13 @@ def test_while_postgresql_is_down_turns_fail_cleanly_and_then_the_conversation_g
 def test_a_bad_worker_count_is_refused_with_the_variable_named(value: str) -> None:
     with pytest.raises(ValueError, match="SCALED_RASA_WORKERS"):
         worker_count({"SCALED_RASA_WORKERS": value}, "SCALED_RASA_WORKERS")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the servers run as their own accounts only for root")
+def test_a_data_folder_the_servers_cannot_reach_is_refused_with_the_way_out() -> None:
+    closed = Path(tempfile.mkdtemp())  # 0700, like /root
+    try:
+        with pytest.raises(RuntimeError, match="SCALED_DATA"):
+            check_reachable(closed / "var" / "scaled")
+    finally:
+        shutil.rmtree(closed)
