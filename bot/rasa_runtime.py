@@ -122,8 +122,9 @@ def with_token_from_environment(argv: List[Text]) -> List[Text]:
     """`argv` with `--auth-token` added from RASA_AUTH_TOKEN for `run --enable-api`."""
     token = os.environ.get(TOKEN_VARIABLE, "").strip()
     serving_api = argv[1:2] == ["run"] and "--enable-api" in argv
-    if token and serving_api and "--auth-token" not in argv:
-        return [*argv, "--auth-token", token]
+    given = any(a == "--auth-token" or a.startswith("--auth-token=") for a in argv)
+    if token and serving_api and not given:
+        return [*argv, f"--auth-token={token}"]  # one word: a token may begin with "-"
     return argv
 
 

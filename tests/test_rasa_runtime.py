@@ -97,9 +97,10 @@ async def test_a_waiter_whose_ticket_is_gone_fails_instead_of_waiting_for_ever()
 
 
 def test_the_api_token_comes_from_the_environment_not_the_command_line(monkeypatch) -> None:
-    monkeypatch.setenv("RASA_AUTH_TOKEN", "from-env")
+    monkeypatch.setenv("RASA_AUTH_TOKEN", "-starts-like-an-option")
     serve = ["rasa", "run", "--enable-api", "--port", "5005"]
-    assert rasa_runtime.with_token_from_environment(serve) == [*serve, "--auth-token", "from-env"]
+    assert rasa_runtime.with_token_from_environment(serve) == [
+        *serve, "--auth-token=-starts-like-an-option"]
     given = [*serve, "--auth-token", "given"]
     assert rasa_runtime.with_token_from_environment(given) == given
     assert rasa_runtime.with_token_from_environment(["rasa", "shell"]) == ["rasa", "shell"]

@@ -32,7 +32,7 @@ def server(folder: Path, port: int, token: Text) -> Service:
     """
     return Service(
         "reference",
-        [python(), "-m", "rasa", "run", "--enable-api", "--auth-token", token,
+        [python(), "-m", "rasa", "run", "--enable-api", f"--auth-token={token}",
          "--port", str(port), "--model", "models"],
         f"http://127.0.0.1:{port}/",
         ready_timeout=300.0,
