@@ -56,7 +56,8 @@ async def _stage(rest: Text, prefix: Text, disturb: Callable[[], Text]) -> Dict[
     for sender, turn in zip(result.turns, afterwards):
         result.turns[sender].append(turn)
     return {"what": what, "result": result, "turns": len(result.all_turns()) - len(afterwards),
-            "failed": len(failed), "failures": dict(kinds), "failed_or_slow_turns": details, "slowest_failure_s": round(slowest, 1),
+            "failed": len(failed), "failures": dict(kinds), "failed_or_slow_turns": details,
+            "slowest_failure_s": round(slowest, 1),
             "next_message_ok": sum(t.ok for t in afterwards), "conversations": len(afterwards)}
 
 

@@ -47,8 +47,9 @@ from bot.services import account_service, action_server, console_server, python,
 PARSE_TEXTS = ("I forgot my password", "я не помню пароль", "je ne reçois pas le mail",
                "hello", "yes", "my email is someone@example.com")
 PROFILES = ROOT / "results" / "profiles"
-# Ports of the bench's own servers, apart from `make run`'s so both can run at once.
-PORTS = {"reference": 5205, "run": 5305, "scaled": 5405}
+# The bench's servers listen on ports of their own (5205, 53xx, 54xx, 83xx, 84xx), apart from
+# `make run`'s, so that both can run at once.
+REFERENCE_PORT = 5205
 
 
 def progress(message: Text) -> None:
@@ -161,11 +162,10 @@ def bench_reference(work: Path, quick: bool, log, profile: bool) -> Dict[Text, A
     progress("reference: rasa init (trains the vanilla assistant)")
     training = reference.create_and_train(folder)
     token = secrets.token_urlsafe(16)
-    port = PORTS["reference"]
-    supervisor = Supervisor([reference.server(folder, port, token)], dict(os.environ), log)
+    supervisor = Supervisor([reference.server(folder, REFERENCE_PORT, token)], dict(os.environ), log)
     try:
         supervisor.start()
-        url = f"http://127.0.0.1:{port}"
+        url = f"http://127.0.0.1:{REFERENCE_PORT}"
         pid = supervisor.service("reference").process.pid if profile else None
         levels = asyncio.run(load_levels(f"{url}/webhooks/rest/webhook", REFERENCE, "reference",
                                          quick, supervisor, profile_pid=pid))
@@ -192,10 +192,11 @@ def ours_environment(overrides: Dict[Text, Text]) -> Dict[Text, Text]:
 def ours_endpoints(work: Path) -> Path:
     """endpoints.yml with the SQLite tracker moved into the bench's folder (the rest unchanged)."""
     text = (ROOT / "endpoints.yml").read_text(encoding="utf-8")
-    path = work / "endpoints.yml"
-    path.write_text(text.replace('db: "var/tracker.db"', f'db: "{work / "tracker.db"}"'))
-    if path.read_text() == text:
+    moved = text.replace('db: "var/tracker.db"', f'db: "{work / "tracker.db"}"')
+    if moved == text:
         raise RuntimeError("endpoints.yml no longer names var/tracker.db; update bot.bench.run")
+    path = work / "endpoints.yml"
+    path.write_text(moved)
     return path
 
 
@@ -303,8 +304,6 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench.json")
     args = parser.parse_args(argv)
     stop_on_signals()
-    if not any((ROOT / "models").glob("*.tar.gz")) and not args.quick:
-        progress("no model in models/ yet; the bench trains its own anyway")
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     work.chmod(0o711)  # PostgreSQL's and Redis's accounts must reach their files inside it
     log_path = args.out.parent / "bench.log"

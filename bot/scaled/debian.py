@@ -7,8 +7,10 @@ error names the packages to install.
 
 import glob
 import os
+import pwd
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Dict, Optional, Text
 
 # binary → Debian package that provides it
@@ -17,6 +19,19 @@ PACKAGES = {"postgres": "postgresql", "redis-server": "redis-server", "nginx": "
 
 class MissingServer(RuntimeError):
     """A server binary is missing and could not be installed."""
+
+
+def server_account(name: Text) -> Optional[Text]:
+    """The account a Debian server runs as: its own (`postgres`, `redis`) when we are root,
+    since PostgreSQL refuses root and Redis should not have it; else ourselves (None)."""
+    return name if os.geteuid() == 0 else None
+
+
+def hand_over(path: Path, account: Optional[Text]) -> None:
+    """Makes `account` (when there is one) the owner of `path`, so the server can use it."""
+    if account:
+        entry = pwd.getpwnam(account)
+        os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
 def _postgres_bin_dir() -> Optional[Text]:

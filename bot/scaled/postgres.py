@@ -6,47 +6,38 @@ root, the cluster belongs to the `postgres` account that Debian's package create
 TCP on loopback with a password (scram-sha-256) generated into `.env`.
 """
 
-import os
-import pwd
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Iterable, Optional, Text
+from typing import Iterable, Text
 
 import psycopg2
 from psycopg2 import sql
 
 from bot.processes import Service
+from bot.scaled.debian import hand_over, server_account
 
 SUPERUSER = "assistant"
 
 
-def server_user() -> Optional[Text]:
-    """The account the server runs as: `postgres` when we are root, else ourselves."""
-    return "postgres" if os.geteuid() == 0 else None
-
-
-def _own(path: Path, user: Optional[Text]) -> None:
-    if user:
-        entry = pwd.getpwnam(user)
-        os.chown(path, entry.pw_uid, entry.pw_gid)
+ACCOUNT = "postgres"
 
 
 def initialise(initdb: Text, data_dir: Path, password: Text) -> None:
     """Creates the cluster once (`initdb`), with `assistant` as its password-protected superuser."""
     if (data_dir / "PG_VERSION").exists():
         return
-    user = server_user()
+    user = server_account(ACCOUNT)
     data_dir.mkdir(parents=True, exist_ok=True)
     data_dir.chmod(0o700)
-    _own(data_dir, user)
+    hand_over(data_dir, user)
     with tempfile.NamedTemporaryFile("w", delete=False, prefix="pwfile") as handle:
         handle.write(password + "\n")
     pwfile = Path(handle.name)
-    _own(pwfile, user)
+    hand_over(pwfile, user)
     try:
         result = subprocess.run(
             [initdb, "-D", str(data_dir), "-U", SUPERUSER, f"--pwfile={pwfile}",
@@ -70,7 +61,7 @@ def service(postgres: Text, data_dir: Path, port: int) -> Service:
          "-c", f"unix_socket_directories={data_dir}", "-c", "max_connections=200",
          "-c", "shared_buffers=128MB", "-c", "log_min_messages=warning", "-c", "log_checkpoints=off"],
         f"tcp://127.0.0.1:{port}",
-        user=server_user(),
+        user=server_account(ACCOUNT),
         stop_signal=signal.SIGINT,
     )
 

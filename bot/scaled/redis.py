@@ -6,12 +6,11 @@ slow it down; after a restart the locks start empty, which Rasa copes with. A pa
 from rewriting a conversation's lock; when we are root it runs as Debian's `redis` account.
 """
 
-import os
-import pwd
 from pathlib import Path
-from typing import Optional, Text
+from typing import Text
 
 from bot.processes import Service
+from bot.scaled.debian import hand_over, server_account
 
 CONFIG = """\
 # Written by bot.scaled.redis for `make run-scaled`; regenerated on every start.
@@ -26,9 +25,7 @@ requirepass {password}
 """
 
 
-def server_user() -> Optional[Text]:
-    """The account the server runs as: `redis` when we are root, else ourselves."""
-    return "redis" if os.geteuid() == 0 else None
+ACCOUNT = "redis"
 
 
 def write_config(folder: Path, port: int, password: Text) -> Path:
@@ -40,15 +37,12 @@ def write_config(folder: Path, port: int, password: Text) -> Path:
     # `dir`: Redis looks for a dump there at start, even with saving off; the working directory
     # it inherits may be closed to its account.
     path.write_text(CONFIG.format(port=port, password=password, folder=folder))
-    user = server_user()
-    if user:
-        entry = pwd.getpwnam(user)
-        for owned in (folder, path):
-            os.chown(owned, entry.pw_uid, entry.pw_gid)
+    for owned in (folder, path):
+        hand_over(owned, server_account(ACCOUNT))
     return path
 
 
 def service(redis_server: Text, config: Path, port: int) -> Service:
     """redis-server on 127.0.0.1:`port` from `config`."""
     return Service("redis", [redis_server, str(config)], f"tcp://127.0.0.1:{port}",
-                   user=server_user())
+                   user=server_account(ACCOUNT))

@@ -5,6 +5,7 @@ the console under test reads exactly what it reads in production; the
 end-to-end tests use the real assistant instead.
 """
 
+import dataclasses
 import json
 import os
 import re
@@ -21,7 +22,9 @@ from sqlalchemy import func, insert, select
 from support import free_port
 
 from bot.console.schema import events, open_tracker_db
+from bot.environment import GENERATED
 from bot.processes import Service, Supervisor
+from bot.services import console_server
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
@@ -40,6 +43,8 @@ def console_env(work: Path, tracker_db: Path, rasa_url: str, rasa_token: str) ->
                  if not k.startswith(("CONSOLE_", "RASA_", "REST_CHANNEL", "ACCOUNT_"))}
     return {
         **inherited,
+        # Every generated secret set, so that reading the project's .env never writes into it.
+        **{name: uuid.uuid4().hex for name in GENERATED},
         "CONSOLE_PORT": str(free_port()),
         "CONSOLE_TRACKER_DB_URL": f"sqlite:///{tracker_db}",
         "CONSOLE_DB_URL": f"sqlite:///{work / 'console.db'}",
@@ -47,16 +52,12 @@ def console_env(work: Path, tracker_db: Path, rasa_url: str, rasa_token: str) ->
         "CONSOLE_SYNC_SECONDS": "0.5",
         "RASA_URL": rasa_url,
         "RASA_AUTH_TOKEN": rasa_token,
-        # Set so that reading the project's .env never generates anything into it.
-        "ACCOUNT_API_TOKEN": uuid.uuid4().hex,
     }
 
 
 def console_service(env: Dict[str, str]) -> Service:
-    """`python -m bot.console serve` as the launcher starts it."""
-    port = env["CONSOLE_PORT"]
-    return Service("console", [PYTHON, "-m", "bot.console", "serve"], f"http://127.0.0.1:{port}/health",
-                   ready_timeout=60.0)
+    """`python -m bot.console serve` as the launcher starts it (bot.services), given a minute."""
+    return dataclasses.replace(console_server(env), ready_timeout=60.0)
 
 
 class Console:

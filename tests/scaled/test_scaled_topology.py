@@ -5,14 +5,11 @@ and always stopped. Checks what the topology is for: conversations stored in Pos
 order, whichever worker answered, and a worker's death costing no conversation.
 """
 
-import json
+import asyncio
 import os
 import secrets
 import shutil
 import tempfile
-import time
-import urllib.error
-import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,7 +19,7 @@ import psycopg2
 import pytest
 from support import free_port
 
-from bot.bench.load import Turn
+from bot.bench.load import Turn, say_once
 from bot.bench.measures import order_problem, stored_events, stored_user_texts
 from bot.processes import Supervisor
 from bot.scaled import nginx
@@ -70,17 +67,8 @@ def scaled(running: Tuple[Topology, Supervisor]) -> Topology:
 
 
 def say(topology: Topology, sender: str, text: str) -> Turn:
-    request = urllib.request.Request(
-        f"{topology.env['RASA_URL']}/webhooks/rest/webhook",
-        data=json.dumps({"sender": sender, "message": text}).encode(),
-        headers={"Content-Type": "application/json"})
-    started = time.perf_counter()
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            body = json.load(response)
-            return Turn(text, response.status, time.perf_counter() - started, len(body))
-    except urllib.error.HTTPError as refused:
-        return Turn(text, refused.code, time.perf_counter() - started, 0)
+    """One customer message through nginx, as the bench sends it."""
+    return asyncio.run(say_once(f"{topology.env['RASA_URL']}/webhooks/rest/webhook", sender, text))
 
 
 def tracker_rows(topology: Topology, sender: str) -> List[str]:
@@ -111,14 +99,14 @@ def test_one_conversations_messages_are_handled_one_at_a_time_across_workers(
     with ThreadPoolExecutor(max_workers=4) as pool:
         turns = list(pool.map(lambda text: say(scaled, sender, text),
                               ["I forgot my password", "je ne reçois pas le mail", "thanks", "merci"]))
-    assert all(t.ok for t in turns)
+    assert all(t.ok for t in turns), turns
     tracker = stored_events(scaled.env["RASA_URL"], scaled.env["RASA_AUTH_TOKEN"], sender)
     # Each user message is followed by its whole turn, ending in action_listen, before the next.
     kinds = [e["event"] if e["event"] != "action" else e["name"] for e in tracker
              if e["event"] in ("user", "action")]
     turns_stored = "|".join(kinds).split("|user|")
-    assert kinds.count("user") == 5
-    assert all(turn.endswith("action_listen") for turn in turns_stored[1:])
+    assert kinds.count("user") == 5, kinds
+    assert all(turn.endswith("action_listen") for turn in turns_stored[1:]), kinds
 
 
 def test_a_dead_worker_costs_no_conversation(running: Tuple[Topology, Supervisor]) -> None:
