@@ -23,8 +23,14 @@ ticket to serve and the waiter checks for ever (the bench's killed worker left 2
 conversations hanging until the client gave up; RasaHQ/rasa#5396 reports the same loop). Here a
 waiter renews its own ticket at each check, and a waiter whose ticket is gone all the same fails
 with Rasa's `LockError` instead of looping. A holder still expires after the lifetime, as in
-Rasa: a turn longer than that lets the conversation's next message in. The lock is read and
-written back without a transaction, as Rasa's own loop does.
+Rasa: a turn longer than that lets the conversation's next message in.
+
+**Ticket changes in Redis as transactions.** Rasa's Redis lock store reads a conversation's
+ticket list, changes it and writes it back. Two workers taking tickets at the same instant both
+got ticket 0 and processed the same conversation at once; the second save then dropped an
+answered message from the transcript (seen in tests/scaled with four simultaneous messages).
+Issuing, finishing and renewing a ticket now retry under Redis's WATCH until no other worker
+changed the list in between.
 
 **The HTTP API token out of the process list.** `run --enable-api` without `--auth-token` takes
 the token from `RASA_AUTH_TOKEN`, so it is not on a command line every local user can read.
@@ -33,10 +39,11 @@ Everything else is Rasa's `python -m rasa` (`run`, `shell`, ...), untouched.
 """
 
 import asyncio
+import json
 import os
 import sys
 import time
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Callable, Dict, List, Optional, Text
 
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
@@ -47,6 +54,7 @@ from rasa.core.lock import TicketLock
 from rasa.core.tracker_store import InMemoryTrackerStore, TrackerStore
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.domain import Domain
+from redis.exceptions import WatchError
 
 TOKEN_VARIABLE = "RASA_AUTH_TOKEN"
 
@@ -67,17 +75,62 @@ def _unwrapped_tracker_store(store: Optional[TrackerStore], domain: Domain) -> T
     return store
 
 
+def _change(store: lock_store.LockStore, conversation_id: Text,
+            change: Callable[[TicketLock], Any], create: bool = False) -> Any:
+    """Applies `change` to the conversation's lock and saves it, returning what `change` returns
+    (None, without calling it, when there is no lock and `create` is False). On Redis, a
+    transaction: retried whenever another worker changed the lock meanwhile."""
+    if not isinstance(store, lock_store.RedisLockStore):
+        lock = store.get_lock(conversation_id) or (store.create_lock(conversation_id) if create else None)
+        if lock is None:
+            return None
+        result = change(lock)
+        store.save_lock(lock)
+        return result
+    key = store.key_prefix + conversation_id
+    with store.red.pipeline() as pipe:
+        while True:
+            try:
+                pipe.watch(key)
+                raw = pipe.get(key)
+                if raw is None and not create:
+                    pipe.unwatch()
+                    return None
+                lock = TicketLock.from_dict(json.loads(raw)) if raw else TicketLock(conversation_id)
+                result = change(lock)
+                pipe.multi()
+                pipe.set(key, lock.dumps())
+                pipe.execute()
+                return result
+            except WatchError:
+                continue
+
+
+def _issue_ticket(self: lock_store.LockStore, conversation_id: Text,
+                  lock_lifetime: float = lock_store.LOCK_LIFETIME) -> int:
+    """Rasa's issue_ticket, as one transaction."""
+    try:
+        return _change(self, conversation_id, lambda lock: lock.issue_ticket(lock_lifetime),
+                       create=True)
+    except Exception as error:
+        raise lock_store.LockError(f"Error while acquiring lock. Error:\n{error}")
+
+
+def _finish_serving(self: lock_store.LockStore, conversation_id: Text, ticket_number: int) -> None:
+    """Rasa's finish_serving, as one transaction."""
+    _change(self, conversation_id, lambda lock: lock.remove_ticket_for(ticket_number))
+
+
 def _renew(store: lock_store.LockStore, conversation_id: Text, ticket: int) -> bool:
     """Drops expired tickets and extends the waiting `ticket`; False when it is gone."""
-    lock = store.get_lock(conversation_id)
-    if not lock:
-        return False
-    lock.remove_expired_tickets()
-    mine = next((t for t in lock.tickets if t.number == ticket), None)
-    if mine:
-        mine.expires = time.time() + lock_store.LOCK_LIFETIME
-    store.save_lock(lock)
-    return mine is not None
+    def extend(lock: TicketLock) -> bool:
+        lock.remove_expired_tickets()
+        mine = next((t for t in lock.tickets if t.number == ticket), None)
+        if mine:
+            mine.expires = time.time() + lock_store.LOCK_LIFETIME
+        return mine is not None
+
+    return bool(_change(store, conversation_id, extend))
 
 
 async def _acquire_lock(self: lock_store.LockStore, conversation_id: Text, ticket: int,
@@ -114,6 +167,8 @@ def install() -> None:
     """Applies the changes to the Rasa modules of this process."""
     Agent._create_tracker_store = staticmethod(_unwrapped_tracker_store)
     lock_store.LockStore._acquire_lock = _acquire_lock
+    lock_store.LockStore.issue_ticket = _issue_ticket
+    lock_store.LockStore.finish_serving = _finish_serving
     RemoteAction._validate_action_result = _validate_action_result_with(
         _action_response_validator())
 

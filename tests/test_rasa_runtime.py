@@ -27,6 +27,8 @@ def pristine_rasa(monkeypatch) -> None:
                         RemoteAction._validate_action_result)
     monkeypatch.setattr(Agent, "_create_tracker_store", Agent.__dict__["_create_tracker_store"])
     monkeypatch.setattr(LockStore, "_acquire_lock", LockStore._acquire_lock)
+    monkeypatch.setattr(LockStore, "issue_ticket", LockStore.issue_ticket)
+    monkeypatch.setattr(LockStore, "finish_serving", LockStore.finish_serving)
 
 
 @pytest.fixture
