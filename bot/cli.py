@@ -67,7 +67,7 @@ def run(services: List[Service], env: Dict[Text, Text], banner: Optional[Text] =
         supervisor.start()
         if banner:
             print(banner, flush=True)
-        return supervisor.wait()
+        supervisor.wait()
     except KeyboardInterrupt:
         print("\nstopping ...", flush=True)
         return 0

@@ -1,4 +1,4 @@
-"""`python -m bot.rasa_runtime ...`: Rasa's own command line with four changes to how it serves.
+"""`python -m bot.rasa_runtime ...`: Rasa's own command line with five changes to how it serves.
 
 **The action-response check, built once.** Rasa 3.6 checks every action server response against
 a JSON schema with `jsonschema.validate`, which first re-checks the (large, constant) schema
@@ -32,6 +32,10 @@ answered message from the transcript (seen in tests/scaled with four simultaneou
 Issuing, finishing and renewing a ticket now retry under Redis's WATCH until no other worker
 changed the list in between.
 
+**An honest answer when the action server is away** (bot.runtime.action_outage): a failed
+custom-action call ends the turn with "nothing was sent, a person can help" instead of Rasa's
+carrying on as if the action had run.
+
 **The HTTP API token out of the process list.** `run --enable-api` without `--auth-token` takes
 the token from `RASA_AUTH_TOKEN`, so it is not on a command line every local user can read.
 
@@ -55,6 +59,8 @@ from rasa.core.tracker_store import InMemoryTrackerStore, TrackerStore
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.domain import Domain
 from redis.exceptions import WatchError
+
+from bot.runtime import action_outage
 
 TOKEN_VARIABLE = "RASA_AUTH_TOKEN"
 
@@ -165,6 +171,7 @@ def _validate_action_result_with(validator: Any):
 
 def install() -> None:
     """Applies the changes to the Rasa modules of this process."""
+    action_outage.install()
     Agent._create_tracker_store = staticmethod(_unwrapped_tracker_store)
     lock_store.LockStore._acquire_lock = _acquire_lock
     lock_store.LockStore.issue_ticket = _issue_ticket
