@@ -34,11 +34,12 @@ def clean_json(value: Any) -> Any:
 
 def is_clean_identifier(text: str, max_length: int) -> bool:
     """Whether `text` can be an identifier as it is: non-blank, at most `max_length` characters,
-    with no lone surrogate and no control character. Identifiers are refused, never repaired:
-    two different ids must never become one."""
+    with no lone surrogate and no control character (tabs and line breaks included).
+    Identifiers are refused, never repaired: two different ids must never become one."""
     return (
         0 < len(text) <= max_length
         and bool(text.strip())
         and not _SURROGATES.search(text)
         and not _CONTROLS.search(text)
+        and not any(c in text for c in "\t\n\r")
     )

@@ -48,7 +48,9 @@ def assistant(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     supervisor = Supervisor(services, env)
     try:
         supervisor.start()
-        yield Assistant(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{accounts_port}", env)
+        running = Assistant(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{accounts_port}", env)
+        running.supervisor = supervisor
+        yield running
     finally:
         supervisor.stop()
 
