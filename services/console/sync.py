@@ -1,0 +1,163 @@
+"""Keeping the console's summaries up to date from Rasa's `events` table.
+
+Only events past a watermark (the highest event id already read) are read, in
+batches of ids, so the cost of a sync is the number of new events, never the
+size of the store; a page view therefore never scans all events. Several
+processes may sync at once (the server's loop and a `purge` command): the
+watermark moves by compare-and-set inside the same transaction as the
+summaries, so a batch is applied exactly once and a loser simply rolls back.
+
+Known limit: on PostgreSQL, ids from concurrent transactions can become
+visible out of order, and an event committed after a later id was read would
+be skipped; with one Rasa writer (the default set-up) ids commit in order.
+"""
+
+import json
+from collections import Counter
+from typing import Dict, Iterable, List, Set, Tuple
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.engine import Connection, Engine, Row
+
+from services.console.schema import conversation_intents, events, intent_days, summaries, sync_state
+from services.console.summaries import Summary, TrackerEvent, day_of, fold, new_summary
+
+WATERMARK = "events"
+BATCH = 2000
+# Well below every database's limit on bound parameters in one statement.
+CHUNK = 500
+# Columns an agent changes; a sync never writes them back.
+_AGENT_COLUMNS = {"conversation_id", "reviewed"}
+
+
+class _Overtaken(Exception):
+    """Another process moved the watermark first: this batch is theirs, roll back."""
+
+
+def decode_data(raw: str) -> Dict:
+    """An event's JSON; a row Rasa never wrote (or a damaged one) reads as an empty event."""
+    try:
+        data = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+EVENT_COLUMNS = (events.c.id, events.c.sender_id, events.c.type_name, events.c.timestamp, events.c.data)
+
+
+def event_from_row(row: Row) -> TrackerEvent:
+    """A row of `events` (selected as EVENT_COLUMNS) as the console works with it."""
+    return TrackerEvent(row.id, row.sender_id, row.type_name, row.timestamp or 0.0, decode_data(row.data))
+
+
+def chunks(items: List[str]) -> Iterable[List[str]]:
+    """`items` in slices small enough for an IN (...) list."""
+    for start in range(0, len(items), CHUNK):
+        yield items[start:start + CHUNK]
+
+
+def watermark(connection: Connection) -> int:
+    """The highest event id already folded into the summaries (0 before the first sync)."""
+    value = connection.execute(select(sync_state.c.value).where(sync_state.c.name == WATERMARK)).scalar()
+    if value is None:
+        connection.execute(insert(sync_state).values(name=WATERMARK, value=0))
+        return 0
+    return value
+
+
+def _read_batch(tracker: Engine, after: int) -> List[TrackerEvent]:
+    query = (
+        select(*EVENT_COLUMNS)
+        .where(events.c.id > after)
+        .order_by(events.c.id)
+        .limit(BATCH)
+    )
+    with tracker.connect() as connection:
+        rows = connection.execute(query).all()
+    return [event_from_row(row) for row in rows]
+
+
+def _message_language(event: TrackerEvent, summary: Summary) -> str:
+    """The language of one message: its own language entity when it has one (set by bot.nlu.language)."""
+    for entity in (event.data.get("parse_data") or {}).get("entities") or []:
+        if entity.get("entity") == "language" and entity.get("value"):
+            return str(entity["value"])[:8]
+    return summary["language"]
+
+
+def _apply(connection: Connection, batch: List[TrackerEvent], low_confidence: float) -> None:
+    ids = sorted({event.conversation_id for event in batch})
+    known: Dict[str, Summary] = {}
+    known_intents: Set[Tuple[str, str]] = set()
+    for chunk in chunks(ids):
+        for row in connection.execute(select(summaries).where(summaries.c.conversation_id.in_(chunk))):
+            known[row.conversation_id] = dict(row._mapping)
+        known_intents.update(
+            (row.conversation_id, row.intent)
+            for row in connection.execute(
+                select(conversation_intents).where(conversation_intents.c.conversation_id.in_(chunk)))
+        )
+    existing = set(known)
+    new_intents: Set[Tuple[str, str]] = set()
+    day_counts: Counter = Counter()
+    for event in batch:
+        summary = known.get(event.conversation_id)
+        if summary is None:
+            summary = known[event.conversation_id] = new_summary(event)
+        intent = fold(summary, event, low_confidence)
+        if intent:
+            key = (event.conversation_id, intent[:64])
+            if key not in known_intents:
+                new_intents.add(key)
+            day_counts[(day_of(event.timestamp), intent[:64], _message_language(event, summary),
+                        summary["channel"])] += 1
+
+    inserts = [summary for cid, summary in known.items() if cid not in existing]
+    if inserts:
+        connection.execute(insert(summaries), inserts)
+    for cid in existing:
+        values = {k: v for k, v in known[cid].items() if k not in _AGENT_COLUMNS}
+        connection.execute(update(summaries).where(summaries.c.conversation_id == cid).values(**values))
+    if new_intents:
+        connection.execute(insert(conversation_intents),
+                           [{"conversation_id": cid, "intent": intent} for cid, intent in new_intents])
+    _count_days(connection, day_counts)
+
+
+def _count_days(connection: Connection, day_counts: Counter) -> None:
+    for (day, intent, language, channel), count in day_counts.items():
+        key = and_(intent_days.c.day == day, intent_days.c.intent == intent,
+                   intent_days.c.language == language, intent_days.c.channel == channel)
+        result = connection.execute(
+            update(intent_days).where(key).values(messages=intent_days.c.messages + count))
+        if result.rowcount == 0:
+            connection.execute(insert(intent_days).values(
+                day=day, intent=intent, language=language, channel=channel, messages=count))
+
+
+def sync(tracker: Engine, console: Engine, low_confidence: float) -> int:
+    """Folds every event past the watermark into the summaries; returns how many were read."""
+    total = 0
+    while True:
+        with console.begin() as connection:
+            start = watermark(connection)
+        batch = _read_batch(tracker, start)
+        if not batch:
+            return total
+        try:
+            with console.begin() as connection:
+                moved = connection.execute(
+                    update(sync_state)
+                    .where(and_(sync_state.c.name == WATERMARK, sync_state.c.value == start))
+                    .values(value=batch[-1].id)
+                )
+                if moved.rowcount != 1:
+                    raise _Overtaken
+                _apply(connection, batch, low_confidence)
+        except _Overtaken:
+            continue
+        total += len(batch)
+        if len(batch) < BATCH:
+            return total
+
