@@ -12,7 +12,7 @@ PYTHON310  ?= $(shell for p in $$(ls -d $$(pyenv root 2>/dev/null)/versions/3.10
                  "$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
 # What the model is trained from: a change in any of these retrains it.
 MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
-                bot/language.py bot/credential_cue.py bot/nlu_entities.py bot/redaction.py bot/tokenizer.py
+                bot/nlu/language.py bot/nlu/credential_cue.py bot/nlu/entities.py bot/redaction.py bot/nlu/tokenizer.py
 MODEL      := models/assistant.tar.gz
 # Debian packages the tests need (browser tests; the scaled topology's servers); installed when
 # missing (CI runs as root on a fresh machine).
@@ -65,25 +65,25 @@ validate: $(VENV)/.installed
 	$(RASA) data validate --fail-on-warnings
 
 run: $(MODEL)
-	$(PY) -m bot run
+	$(PY) -m ops run
 
 WORKERS ?=
 run-scaled: $(MODEL)
-	$(PY) -m bot run-scaled $(if $(WORKERS),--workers $(WORKERS))
+	$(PY) -m ops run-scaled $(if $(WORKERS),--workers $(WORKERS))
 
 # CV=1 also cross-validates the NLU per language (about 45 minutes more); PROFILE=1 samples the
 # Rasa processes with py-spy under load.
 bench: $(VENV)/.installed $(TOOLS)/.installed
-	$(PY) -m bot.bench $(if $(CV),--cv) $(if $(PROFILE),--profile)
+	$(PY) -m ops.bench $(if $(CV),--cv) $(if $(PROFILE),--profile)
 
 shell: $(MODEL)
-	$(PY) -m bot shell
+	$(PY) -m ops shell
 
 test: $(VENV)/.installed $(TOOLS)/.installed debian-packages $(MODEL)
 	$(PY) -m pytest
 
 evaluate: $(MODEL)
-	$(PY) -m bot.evaluation --out results/nlu
+	$(PY) -m ops.evaluation --out results/nlu
 	$(RASA) test core --model $(MODEL) --stories tests/stories --out results/core --fail-on-prediction-errors
 
 lock:

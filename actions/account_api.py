@@ -1,4 +1,4 @@
-"""The custom actions' client for the account API (`bot.accounts` or the real one).
+"""The custom actions' client for the account API (`services.accounts` or the real one).
 
 Actions run inside the rasa-sdk action server's event loop, so the client is
 asynchronous (httpx). What an action needs to decide what to say is encoded

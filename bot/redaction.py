@@ -5,7 +5,7 @@ Customers paste passwords ("my password is Qwerty123", "мой пароль: 123
 None of it may reach storage, logs or an agent's screen, so every input path
 (each connector, the REST channel, console exports) runs text through
 `redact_credentials` before anything else sees it, and the assistant warns
-the customer when one was shared (bot.credential_cue).
+the customer when one was shared (bot.nlu.credential_cue).
 
 These are pure functions: no I/O, no state, cheap enough for every message.
 """

@@ -3,14 +3,26 @@
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, List
 
 import pytest
 
 import support
 
+# Fixtures more than one folder uses: the account service (tests/services/accounts, and
+# tests/actions for the client) and the console (tests/services/console, tests/e2e/browser).
+pytest_plugins = ["account_service_fixtures", "console_fixtures"]
+
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "assistant.tar.gz"
+E2E = Path(__file__).resolve().parent / "e2e"
+
+
+def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
+    """Everything under tests/e2e/ is marked `e2e`: `pytest -m "not e2e"` is the fast tier."""
+    for item in items:
+        if E2E in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture

@@ -1,1 +1,0 @@
-"""The console's routes, one module per area; bot.console.app assembles them."""

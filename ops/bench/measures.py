@@ -1,0 +1,134 @@
+"""Figures from a load run, a server's memory, and a stored transcript's order."""
+
+import json
+import os
+from functools import lru_cache
+import urllib.parse
+import urllib.request
+from typing import Dict, List, Optional, Sequence, Text
+
+from ops.bench.load import LoadResult, Turn
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100), linear between ranks; 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def summarise(result: LoadResult) -> Dict[Text, float]:
+    """p50/p95/p99 latency (ms) of answered turns, turns per second, errors."""
+    turns = result.all_turns()
+    answered = [t.seconds * 1000 for t in turns if t.ok]
+    return {
+        "turns": len(turns),
+        "p50_ms": round(percentile(answered, 50), 1),
+        "p95_ms": round(percentile(answered, 95), 1),
+        "p99_ms": round(percentile(answered, 99), 1),
+        "turns_per_s": round(len(answered) / result.seconds, 2) if result.seconds else 0.0,
+        "errors": sum(not t.ok for t in turns),
+    }
+
+
+def cpu_times() -> List[int]:
+    """The machine's CPU counters from /proc/stat (user, nice, system, idle, iowait, irq, softirq,
+    steal, ...), in clock ticks since boot."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        return [int(v) for v in stat.readline().split()[1:]]
+
+
+def steal_percent(before: Sequence[int], after: Sequence[int]) -> float:
+    """Share of CPU time the hypervisor gave to other machines between two readings: a run
+    taken while it was high was measured on a slower machine than its neighbours."""
+    deltas = [b - a for a, b in zip(before, after)]
+    total = sum(deltas[:8]) or 1
+    return round(100 * deltas[7] / total, 1)
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU time (user + system, seconds) used so far by process `root` and its descendants,
+    including the children it has already reaped. A process tree rather than a process group:
+    PostgreSQL's backends each start a session of their own."""
+    children: Dict[int, List[int]] = {}
+    own: Dict[int, int] = {}
+    reaped = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                fields = stat.read().rpartition(")")[2].split()  # state, ppid, pgrp, ...
+        except OSError:
+            continue
+        pid = int(entry)
+        children.setdefault(int(fields[1]), []).append(pid)
+        own[pid] = int(fields[11]) + int(fields[12])  # utime, stime
+        if pid == root:
+            reaped = int(fields[13]) + int(fields[14])  # cutime, cstime
+    total, pending = reaped, [root]
+    while pending:
+        pid = pending.pop()
+        total += own.get(pid, 0)
+        pending.extend(children.get(pid, []))
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mb(pid: int) -> Optional[float]:
+    """The process's peak resident set (VmHWM) in MB, None when it has gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def stored_events(rasa_url: Text, token: Text, sender: Text) -> List[Dict]:
+    """The events Rasa's tracker store holds for `sender`, in stored order (HTTP API)."""
+    url = (f"{rasa_url}/conversations/{urllib.parse.quote(sender, safe='')}/tracker"
+           f"?token={urllib.parse.quote(token)}")
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.load(response).get("events", [])
+
+
+def stored_user_texts(rasa_url: Text, token: Text, sender: Text) -> List[Text]:
+    """The user messages stored for `sender`, in stored order."""
+    return [e.get("text") for e in stored_events(rasa_url, token, sender) if e.get("event") == "user"]
+
+
+def order_problem(sent: Sequence[Turn], stored: Sequence[Text]) -> Optional[Text]:
+    """Why `stored` is not `sent` in order without duplicates, or None when it is.
+
+    A turn that failed may or may not have been stored (a worker may die after storing it); an
+    answered turn must be there, and nothing may be there twice or out of order. So `stored` must
+    be `sent` with some failed turns left out; with repeated texts ("yes" twice) more than one
+    alignment can exist, and any one will do.
+    """
+    @lru_cache(maxsize=None)
+    def fits(i: int, j: int) -> bool:
+        if i == len(sent):
+            return j == len(stored)
+        if j < len(stored) and stored[j] == sent[i].text and fits(i + 1, j + 1):
+            return True
+        return not sent[i].ok and fits(i + 1, j)
+
+    if fits(0, 0):
+        return None
+    if len(stored) > len(sent):
+        return f"{len(stored) - len(sent)} more message(s) stored than sent: stored twice"
+    missing = [t.text for t in sent if t.ok and t.text not in stored]
+    if missing:
+        return f"answered turn {missing[0]!r} missing"
+    return "stored messages out of order or stored twice"
+
+
+def ratio(ours: float, reference: float) -> Optional[float]:
+    """ours / reference, None when the reference is 0."""
+    return round(ours / reference, 2) if reference else None

@@ -1,0 +1,203 @@
+"""Cross-validated NLU accuracy per language, for the model we actually ship.
+
+One model understands English, Russian and French together, so a fair
+per-language figure trains on everything except one fold of that language
+and tests on that fold: the other languages stay in training, as they are in
+production. Rasa's own `rasa test nlu --cross-validation` would fold the three
+languages together and hide a weak one. The pipeline is config.yml's without
+FallbackClassifier, so that `nlu_fallback` does not blur per-intent figures.
+
+Writes, per language, `report.json` (per-intent precision/recall/F1) and
+`errors.json` (each misread message with what it was taken for) under
+`results/nlu/<language>/`, and `results/nlu/summary.json`.
+
+    python -m ops.evaluation [--folds 5] [--languages en ru fr] [--out results/nlu]
+"""
+
+import argparse
+import asyncio
+import json
+import logging
+import random
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any, Dict, List, Sequence, Text, Tuple
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGES = ("en", "ru", "fr")
+logger = logging.getLogger(__name__)
+
+
+def evaluation_config(config_path: Path) -> Dict[Text, Any]:
+    """config.yml with FallbackClassifier taken out and no dialogue policies."""
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    config["pipeline"] = [
+        c for c in config["pipeline"] if c["name"] != "FallbackClassifier"
+    ]
+    config["policies"] = []
+    return config
+
+
+def stratified_folds(
+    labels: Sequence[Text], folds: int, seed: int = 1
+) -> List[List[int]]:
+    """Indices split into `folds` parts with each intent spread evenly."""
+    by_label: Dict[Text, List[int]] = {}
+    for index, label in enumerate(labels):
+        by_label.setdefault(label, []).append(index)
+    parts: List[List[int]] = [[] for _ in range(folds)]
+    rng = random.Random(seed)
+    offset = 0
+    for label in sorted(by_label):
+        indices = by_label[label]
+        rng.shuffle(indices)
+        for position, index in enumerate(indices):
+            parts[(position + offset) % folds].append(index)
+        offset += len(indices)
+    return parts
+
+
+def per_intent_report(pairs: Sequence[Tuple[Text, Text]]) -> Dict[Text, Any]:
+    """Precision, recall, F1 and support per intent, and overall accuracy."""
+    labels = sorted({gold for gold, _ in pairs} | {pred for _, pred in pairs})
+    report: Dict[Text, Any] = {}
+    for label in labels:
+        tp = sum(1 for g, p in pairs if g == label and p == label)
+        fp = sum(1 for g, p in pairs if g != label and p == label)
+        fn = sum(1 for g, p in pairs if g == label and p != label)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        report[label] = {
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "f1-score": round(f1, 4),
+            "support": tp + fn,
+        }
+    correct = sum(1 for g, p in pairs if g == p)
+    report["accuracy"] = round(correct / len(pairs), 4) if pairs else 0.0
+    return report
+
+
+async def _train_and_parse(
+    config: Dict[Text, Any],
+    training_messages: List[Any],
+    test_texts: List[Text],
+    workdir: Path,
+) -> List[Text]:
+    """Trains an NLU model on `training_messages` and predicts each test text's intent."""
+    from rasa.core.agent import Agent
+    from rasa.model_training import train_nlu
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    nlu_dir = workdir / "data"
+    nlu_dir.mkdir()
+    (nlu_dir / "nlu.yml").write_text(
+        RasaYAMLWriter().dumps(TrainingData(training_examples=training_messages)),
+        encoding="utf-8",
+    )
+    patterns = ROOT / "data" / "nlu" / "patterns.yml"
+    (nlu_dir / "patterns.yml").write_text(patterns.read_text(encoding="utf-8"), encoding="utf-8")
+    config_file = workdir / "config.yml"
+    config_file.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    model = train_nlu(
+        str(config_file), str(nlu_dir), str(workdir / "models"), fixed_model_name="fold"
+    )
+    agent = Agent.load(model)
+    predictions = []
+    for text in test_texts:
+        parsed = await agent.parse_message(text)
+        predictions.append(parsed["intent"]["name"])
+    return predictions
+
+
+async def cross_validate(
+    languages: Sequence[Text], folds: int, out: Path, config_path: Path = ROOT / "config.yml"
+) -> Dict[Text, Any]:
+    """Runs the per-language cross-validation and writes the reports."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    config = evaluation_config(config_path)
+    data = {
+        lang: load_data(str(ROOT / "data" / "nlu" / f"{lang}.yml")).intent_examples
+        for lang in LANGUAGES
+    }
+    summary: Dict[Text, Any] = {"folds": folds, "languages": {}}
+    for lang in languages:
+        started = time.monotonic()
+        examples = data[lang]
+        others = [m for other in LANGUAGES if other != lang for m in data[other]]
+        labels = [m.get("intent") for m in examples]
+        pairs: List[Tuple[Text, Text]] = []
+        errors: List[Dict[Text, Any]] = []
+        for number, test_indices in enumerate(stratified_folds(labels, folds), 1):
+            print(f"[{lang}] fold {number}/{folds}: training on "
+                  f"{len(others) + len(examples) - len(test_indices)} examples", flush=True)
+            held_out = set(test_indices)
+            training = others + [m for i, m in enumerate(examples) if i not in held_out]
+            texts = [examples[i].get("text") for i in test_indices]
+            with tempfile.TemporaryDirectory() as workdir:
+                predicted = await _train_and_parse(config, training, texts, Path(workdir))
+            for index, prediction in zip(test_indices, predicted):
+                gold = labels[index]
+                pairs.append((gold, prediction))
+                if gold != prediction:
+                    errors.append({"text": examples[index].get("text"),
+                                   "intent": gold, "predicted": prediction})
+        report = per_intent_report(pairs)
+        confusions = Counter((e["intent"], e["predicted"]) for e in errors)
+        target = out / lang
+        target.mkdir(parents=True, exist_ok=True)
+        (target / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+        (target / "errors.json").write_text(json.dumps(errors, indent=2, ensure_ascii=False))
+        summary["languages"][lang] = {
+            "examples": len(examples),
+            "accuracy": report["accuracy"],
+            "macro_f1": round(
+                sum(v["f1-score"] for k, v in report.items() if k != "accuracy")
+                / max(1, len(report) - 1), 4),
+            "top_confusions": [
+                {"intent": g, "predicted": p, "count": n}
+                for (g, p), n in confusions.most_common(8)
+            ],
+            "seconds": round(time.monotonic() - started, 1),
+        }
+        print(f"[{lang}] accuracy {report['accuracy']:.3f} over {len(examples)} examples",
+              flush=True)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
+    return summary
+
+
+def main(argv: Sequence[Text] = ()) -> int:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(
+        prog="python -m ops.evaluation",
+        description="Per-language cross-validation of the shipped NLU pipeline.",
+    )
+    parser.add_argument("--folds", type=int, default=5, help="folds per language (default 5)")
+    parser.add_argument("--languages", nargs="+", choices=LANGUAGES, default=list(LANGUAGES))
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "nlu",
+                        help="where the reports go (default results/nlu)")
+    parser.add_argument("--config", type=Path, default=ROOT / "config.yml",
+                        help="the pipeline to judge (default config.yml)")
+    args = parser.parse_args(list(argv) or None)
+    if args.folds < 2:
+        parser.error("--folds must be at least 2")
+    logging.basicConfig(level=logging.WARNING)
+    summary = asyncio.run(
+        cross_validate(args.languages, args.folds, args.out, args.config)
+    )
+    for lang, figures in summary["languages"].items():
+        print(f"{lang}: accuracy {figures['accuracy']:.3f}, macro F1 {figures['macro_f1']:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,40 @@
+"""Support tickets the assistant opens when it hands a customer over to people.
+
+A summary is written from the conversation, where customers sometimes paste
+passwords; it is redacted (`bot.redaction`) before it is stored, so a ticket
+never carries a credential to an agent's screen.
+"""
+
+import secrets
+import string
+from typing import Any, Dict, Optional
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from services.accounts.storage import support_tickets, utcnow
+from bot.redaction import redact_credentials
+
+# Short enough to read out or type, long enough (36**10) never to collide in practice.
+_ID_ALPHABET = string.ascii_uppercase + string.digits
+_ID_LENGTH = 10
+_FIELDS = ("topic", "channel", "conversation_id", "email", "language", "summary")
+
+
+def open_ticket(conn: Connection, fields: Dict[str, Any]) -> str:
+    """Stores a ticket from the checked request fields and returns its id."""
+    ticket_id = "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
+    values = {name: fields.get(name) for name in _FIELDS}
+    values["summary"] = redact_credentials(fields["summary"])
+    conn.execute(support_tickets.insert().values(id=ticket_id, created_at=utcnow(), **values))
+    return ticket_id
+
+
+def read_ticket(conn: Connection, ticket_id: str) -> Optional[Dict[str, Any]]:
+    """The ticket as the API shows it, or None."""
+    row = conn.execute(select(support_tickets).where(support_tickets.c.id == ticket_id)).first()
+    if row is None:
+        return None
+    ticket = {name: getattr(row, name) for name in ("id",) + _FIELDS if getattr(row, name) is not None}
+    ticket["created_at"] = row.created_at.isoformat()
+    return ticket

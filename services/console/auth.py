@@ -1,0 +1,187 @@
+"""Agents' accounts, sign-in sessions, CSRF tokens and sign-in throttling.
+
+- Passwords are argon2 hashes; a new one must be at least 12 characters and not
+  guessable (zxcvbn score 3 or more), because these accounts read customers'
+  conversations. An unknown name costs the same hash check as a known one, so
+  timing does not tell which names exist.
+- A session is a random cookie value; the database keeps only its HMAC under
+  CONSOLE_SECRET_KEY, so a copy of the table signs no one in.
+- The CSRF token of a session is another HMAC of the cookie value: nothing to
+  store, and useless without the cookie.
+- Failed sign-ins are counted per name and per client address (as digests);
+  past the limit within the window, attempts are refused without checking the
+  password, so guessing costs the attacker the window each time.
+"""
+
+import hashlib
+import hmac
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from zxcvbn import zxcvbn
+
+from services.console.schema import login_failures, sessions, users
+
+ROLES = ("agent", "admin")
+MIN_PASSWORD_LENGTH = 12
+MIN_PASSWORD_SCORE = 3
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+
+_hasher = PasswordHasher()
+# Checked against when the name is unknown, so that both cases take as long.
+_UNKNOWN_USER_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class AccountError(ValueError):
+    """A user cannot be created as asked; the message says why, for the person at the terminal."""
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in agent."""
+
+    id: int
+    username: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def create_user(engine: Engine, username: str, password: str, role: str) -> User:
+    """Adds an account, refusing a malformed name, an unknown role, a weak password or a taken name."""
+    if not USERNAME.match(username):
+        raise AccountError("the name must be 2-64 characters: lower-case letters, digits, '.', '_' or '-'")
+    if role not in ROLES:
+        raise AccountError(f"the role must be one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if zxcvbn(password[:100], user_inputs=[username])["score"] < MIN_PASSWORD_SCORE:
+        raise AccountError("the password is too easy to guess: use a longer passphrase")
+    try:
+        with engine.begin() as connection:
+            result = connection.execute(insert(users).values(
+                username=username, password_hash=_hasher.hash(password), role=role, created_at=time.time()))
+    except IntegrityError:
+        raise AccountError(f"an account named {username!r} already exists") from None
+    return User(result.inserted_primary_key[0], username, role)
+
+
+def authenticate(engine: Engine, username: str, password: str) -> Optional[User]:
+    """The user when the name and password match, else None (after the same amount of work)."""
+    with engine.connect() as connection:
+        row = connection.execute(select(users).where(users.c.username == username.strip().lower())).first()
+    try:
+        _hasher.verify(row.password_hash if row else _UNKNOWN_USER_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return User(row.id, row.username, row.role) if row else None
+
+
+class Sessions:
+    """Sign-in sessions and their CSRF tokens, keyed by CONSOLE_SECRET_KEY."""
+
+    def __init__(self, engine: Engine, secret_key: str, hours: float) -> None:
+        self._engine = engine
+        self._key = secret_key.encode()
+        self._seconds = hours * 3600
+
+    def digest(self, value: str) -> str:
+        """A keyed digest: what is stored instead of a cookie value, a name or an address."""
+        return hmac.new(self._key, value.encode(), hashlib.sha256).hexdigest()
+
+    def csrf_token(self, session_token: str) -> str:
+        """The CSRF token forms of this session must carry."""
+        return self.digest(f"csrf:{session_token}")
+
+    def open(self, user: User) -> str:
+        """A new session for `user`; returns the cookie value."""
+        token = secrets.token_urlsafe(32)
+        now = time.time()
+        with self._engine.begin() as connection:
+            connection.execute(delete(sessions).where(sessions.c.expires_at < now))
+            connection.execute(insert(sessions).values(
+                token_digest=self.digest(token), user_id=user.id, created_at=now, expires_at=now + self._seconds))
+        return token
+
+    def user_of(self, token: str) -> Optional[User]:
+        """The user a live session cookie belongs to."""
+        query = (
+            select(users.c.id, users.c.username, users.c.role)
+            .join(sessions, sessions.c.user_id == users.c.id)
+            .where(and_(sessions.c.token_digest == self.digest(token), sessions.c.expires_at > time.time()))
+        )
+        with self._engine.connect() as connection:
+            row = connection.execute(query).first()
+        return User(row.id, row.username, row.role) if row else None
+
+    def close(self, token: str) -> None:
+        """Signs the session out."""
+        with self._engine.begin() as connection:
+            connection.execute(delete(sessions).where(sessions.c.token_digest == self.digest(token)))
+
+    def try_sender(self, token: str) -> str:
+        """The REST sender id of this session's "try it" conversation, created on first use."""
+        key = sessions.c.token_digest == self.digest(token)
+        with self._engine.begin() as connection:
+            sender = connection.execute(select(sessions.c.try_sender).where(key)).scalar()
+            if not sender:
+                sender = f"console-try-{secrets.token_hex(8)}"
+                connection.execute(sessions.update().where(key).values(try_sender=sender))
+        return sender
+
+
+class Throttle:
+    """Counts failed sign-ins per name and per client address, and says when to stop listening.
+
+    An address gets ADDRESS_FACTOR times the limit of a name, so that colleagues
+    behind one office address do not lock each other out as quickly.
+    """
+
+    ADDRESS_FACTOR = 4
+
+    def __init__(self, engine: Engine, sessions_: Sessions, max_failures: int, window_minutes: float) -> None:
+        self._engine = engine
+        self._digest = sessions_.digest
+        self._max = max_failures
+        self._window = window_minutes * 60
+
+    def _keys(self, name: str, address: str) -> List[Tuple[str, int]]:
+        return [(self._digest(f"login-name:{name.strip().lower()}"), self._max),
+                (self._digest(f"login-address:{address}"), self._max * self.ADDRESS_FACTOR)]
+
+    def blocked(self, name: str, address: str) -> bool:
+        """Whether the name or the address has reached its limit within the window."""
+        since = time.time() - self._window
+        with self._engine.connect() as connection:
+            for key, limit in self._keys(name, address):
+                count = connection.execute(
+                    select(func.count()).select_from(login_failures)
+                    .where(and_(login_failures.c.key_digest == key, login_failures.c.at > since))
+                ).scalar()
+                if count >= limit:
+                    return True
+        return False
+
+    def failed(self, name: str, address: str) -> None:
+        """Counts one failure against the name and the address (and forgets expired ones)."""
+        now = time.time()
+        with self._engine.begin() as connection:
+            connection.execute(delete(login_failures).where(login_failures.c.at < now - self._window))
+            connection.execute(insert(login_failures),
+                               [{"key_digest": key, "at": now} for key, _ in self._keys(name, address)])
+
+    def succeeded(self, name: str) -> None:
+        """Forgets the failures of a name that has just signed in."""
+        key = self._keys(name, "")[0][0]
+        with self._engine.begin() as connection:
+            connection.execute(delete(login_failures).where(login_failures.c.key_digest == key))

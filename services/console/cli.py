@@ -1,0 +1,168 @@
+"""`python -m services.console COMMAND`: run the agents' console and look after its data.
+
+    serve         start the console (http://127.0.0.1:8002 by default)
+    create-user   add an agent or admin account (the password is asked for, or read from stdin)
+    purge         erase every conversation idle for more than CONSOLE_RETENTION_DAYS days
+    erase         erase one customer's conversations, by id or by a string they contain (an address)
+
+Settings come from the environment and the project's .env (see services.console.settings).
+A bad setting, an unreachable database or a busy port ends the command with one line
+on stderr and exit status 2, not a traceback.
+"""
+
+import argparse
+import getpass
+import logging
+import sys
+from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
+
+from services.console.auth import ROLES
+from services.console.settings import Settings, SettingsError, load_settings
+from ops.environment import local_environment
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+
+def _fail(message: str) -> int:
+    print(f"services.console: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _configure_logging() -> None:
+    """Our own log lines on stderr (Sanic's loggers have their handlers already).
+
+    httpx's request lines would carry Rasa's token in the URL: held at WARNING.
+    """
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("services")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def _engines(settings: Settings) -> Tuple["Engine", "Engine"]:
+    """The tracker store and the console's database."""
+    from services.console.schema import open_console_db, open_tracker_db
+
+    return open_tracker_db(settings.tracker_db_url), open_console_db(settings.console_db_url)
+
+
+def command_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from sanic.server.socket import bind_socket
+
+    from services.console.app import create_app
+
+    host, port = args.host or settings.host, args.port or settings.port
+    app = create_app(settings)
+    try:
+        # Bound here rather than by Sanic, which logs a traceback and exits 0 when the port is busy.
+        listener = bind_socket(host, port)
+    except OSError as error:
+        return _fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
+    print(f"console: http://{host}:{port}/", flush=True)
+    app.run(sock=listener, access_log=False, motd=False)
+    return 0
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
+def command_create_user(settings: Settings, args: argparse.Namespace) -> int:
+    from services.console.auth import AccountError, create_user
+    from services.console.schema import open_console_db
+
+    try:
+        password = _read_password(args.password_stdin)
+        user = create_user(open_console_db(settings.console_db_url), args.username, password, args.role)
+    except (AccountError, ValueError) as error:
+        return _fail(str(error))
+    print(f"created {user.role} {user.username}")
+    return 0
+
+
+def command_purge(settings: Settings, args: argparse.Namespace) -> int:
+    from services.console.retention import purge
+    from services.console.sync import sync
+
+    tracker, console = _engines(settings)
+    sync(tracker, console, settings.low_confidence)
+    days = args.days or settings.retention_days
+    erased = purge(tracker, console, days, args.by)
+    print(f"purged {len(erased.conversation_ids)} conversations ({erased.event_count} events) "
+          f"idle for more than {days:g} days")
+    return 0
+
+
+def command_erase(settings: Settings, args: argparse.Namespace) -> int:
+    from services.console.retention import conversations_mentioning, erase
+
+    tracker, console = _engines(settings)
+    ids: List[str] = list(args.conversation or [])
+    if args.mentioning:
+        try:
+            ids += conversations_mentioning(tracker, args.mentioning)
+        except ValueError as error:
+            return _fail(str(error))
+    if not ids:
+        return _fail("nothing to erase: give --conversation ID or --mentioning TEXT")
+    if args.dry_run:
+        print("\n".join(sorted(set(ids))))
+        return 0
+    erased = erase(tracker, console, ids, args.by)
+    print(f"erased {len(erased.conversation_ids)} conversations ({erased.event_count} events): "
+          + ", ".join(erased.conversation_ids))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m services.console", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="start the console")
+    serve.add_argument("--host", help="address to listen on (default $CONSOLE_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default $CONSOLE_PORT or 8002)")
+    user = commands.add_parser("create-user", help="add an agent or admin account")
+    user.add_argument("username")
+    user.add_argument("--role", choices=ROLES, default="agent")
+    user.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    purge = commands.add_parser("purge", help="erase conversations idle for more than the retention period")
+    purge.add_argument("--days", type=float, help="retention in days (default $CONSOLE_RETENTION_DAYS or 90)")
+    purge.add_argument("--by", default="retention", help="who runs the purge, for the record")
+    erase = commands.add_parser("erase", help="erase a customer's conversations everywhere, on request")
+    erase.add_argument("--conversation", action="append", metavar="ID", help="a conversation id (repeatable)")
+    erase.add_argument("--mentioning", metavar="TEXT", help="every conversation containing TEXT, e.g. an address")
+    erase.add_argument("--by", required=True, help="who asks for the erasure, for the record")
+    erase.add_argument("--dry-run", action="store_true", help="list the conversation ids, erase nothing")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Runs one command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    _configure_logging()
+    try:
+        settings = load_settings(local_environment(), serving=args.command == "serve")
+    except SettingsError as error:
+        return _fail(str(error))
+    handlers = {"serve": command_serve, "create-user": command_create_user,
+                "purge": command_purge, "erase": command_erase}
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from services.console.schema import TrackerStoreNotReady
+
+    try:
+        return handlers[args.command](settings, args)
+    except TrackerStoreNotReady as error:
+        return _fail(str(error))
+    except SQLAlchemyError as error:
+        # The type only: a driver's message may quote the URL, password included.
+        return _fail(f"a database cannot be used ({type(error).__name__}); check CONSOLE_DB_URL and "
+                     "CONSOLE_TRACKER_DB_URL")

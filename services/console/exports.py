@@ -1,0 +1,83 @@
+"""Turning conversations and agents' corrections into Rasa training and test data.
+
+Rasa's own writers produce the YAML, so the files load with `rasa data
+validate` and `rasa test` exactly like hand-written ones:
+- a conversation becomes a test story (tests/stories/ format): each customer
+  message with its text, intent (an agent's correction wins) and entities,
+  then the actions, forms and slot changes that followed;
+- corrections become NLU examples (data/nlu/ format), one block per intent.
+Every text goes through `redact_credentials` first, as every export must.
+"""
+
+import copy
+from typing import Dict, Iterable, List, Mapping
+
+from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.training_data.story_writer.yaml_story_writer import YAMLStoryWriter
+from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from services.console.summaries import TrackerEvent
+from bot.redaction import redact_credentials
+
+# Entities that components add (bot.nlu.language, bot.nlu.credential_cue); training data never annotates them.
+COMPONENT_ENTITIES = {"language", "credential"}
+# Events that only describe the channel or the featurization, not the dialogue.
+_SKIPPED_TYPES = {"user_featurization"}
+_SKIPPED_SLOTS = {"session_started_metadata"}
+
+
+def _user_event(data: Dict, corrected_intent: str = "") -> Dict:
+    """A user event ready for a story: text redacted, intent corrected."""
+    data = copy.deepcopy(data)
+    text = data.get("text") or ""
+    redacted = redact_credentials(text)
+    parse = data.setdefault("parse_data", {})
+    if redacted != text:
+        data["text"] = parse["text"] = redacted
+        parse["entities"] = []  # their offsets no longer fit the redacted text
+    if corrected_intent:
+        parse["intent"] = {"name": corrected_intent, "confidence": 1.0}
+        parse["intent_ranking"] = [parse["intent"]]
+    return data
+
+
+def story_yaml(conversation_id: str, stored: Iterable[TrackerEvent], corrections: Mapping[int, str]) -> str:
+    """The conversation as a Rasa test story in YAML."""
+    rasa_events: List[Event] = []
+    for event in stored:
+        data = event.data
+        if event.type_name in _SKIPPED_TYPES:
+            continue
+        if event.type_name == "slot" and data.get("name") in _SKIPPED_SLOTS:
+            continue
+        if event.type_name == "user":
+            data = _user_event(data, corrections.get(event.id, ""))
+        parsed = Event.from_parameters(data)
+        if parsed is not None:
+            rasa_events.append(parsed)
+    story = DialogueStateTracker.from_events(conversation_id, rasa_events).as_story()
+    for step in story.story_steps:
+        step.block_name = f"conversation {conversation_id}"
+    return YAMLStoryWriter().dumps(story.story_steps, is_test_story=True)
+
+
+def nlu_yaml(corrections: Iterable[Mapping]) -> str:
+    """Corrections as Rasa NLU YAML, one example per corrected message.
+
+    `corrections` are rows with `text`, `intent` and optionally `entities`
+    (the original message's entities, offsets into `text`).
+    """
+    messages = []
+    for row in corrections:
+        text = row["text"]
+        redacted = redact_credentials(text)
+        entities = [] if redacted != text else [
+            {k: e[k] for k in ("entity", "value", "start", "end")}
+            for e in row.get("entities") or []
+            if e.get("entity") not in COMPONENT_ENTITIES and {"start", "end"} <= set(e)
+        ]
+        messages.append(Message(data={"text": redacted, "intent": row["intent"], "entities": entities}))
+    return RasaYAMLWriter().dumps(TrainingData(training_examples=messages))

@@ -1,0 +1,112 @@
+"""A person taking a conversation over from the assistant, and handing it back.
+
+Everything goes through Rasa's HTTP API, never behind Rasa's back:
+- take: `pause` (the assistant stops answering that conversation) and a bot
+  utterance telling the customer, in their language, that a person joined;
+- reply: a bot utterance marked with the agent's name (metadata `console_agent`),
+  sent on the channel the customer last wrote from;
+- hand back: a bot utterance saying the person left, the `agent_outcome` slot,
+  and `resume`.
+The console's `handoffs` table says who holds a conversation; its primary key
+makes a second agent's take fail instead of two people answering at once.
+"""
+
+import time
+from typing import Any, Dict
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from services.console import audit, catalog
+from services.console.auth import User
+from services.console.queries import summary_of
+from services.console.rasa_api import RasaClient
+from services.console.schema import handoffs
+from services.console.summaries import AGENT_KEY
+
+MAX_REPLY_CHARACTERS = 2000
+# What an agent can record when handing back; written into the `agent_outcome` slot.
+AGENT_OUTCOMES = {
+    "resolved_by_agent": "resolved by the agent",
+    "not_resolved": "not resolved",
+    "customer_left": "the customer left",
+    "follow_up_by_email": "follow-up by email",
+}
+
+
+class HandoffError(ValueError):
+    """The takeover action cannot be done now; the message is shown to the agent."""
+
+
+def _utterance(text: str, agent: User, notice: str = "") -> Dict[str, Any]:
+    metadata = {AGENT_KEY: agent.username, **({"console_notice": notice} if notice else {})}
+    return {"event": "bot", "text": text, "metadata": metadata}
+
+
+def holder(engine: Engine, conversation_id: str) -> str:
+    """The agent holding the conversation, or "" when nobody does."""
+    with engine.connect() as connection:
+        return connection.execute(
+            select(handoffs.c.agent).where(handoffs.c.conversation_id == conversation_id)).scalar() or ""
+
+
+async def take(engine: Engine, rasa: RasaClient, conversation_id: str, agent: User) -> None:
+    """Pauses the assistant for the conversation and tells the customer a person joined."""
+    summary = summary_of(engine, conversation_id)
+    if summary is None:
+        raise HandoffError("there is no such conversation")
+    try:
+        with engine.begin() as connection:
+            connection.execute(insert(handoffs).values(
+                conversation_id=conversation_id, agent=agent.username, taken_at=time.time()))
+    except IntegrityError:
+        raise HandoffError(f"{holder(engine, conversation_id)} has already taken this conversation") from None
+    joined = catalog.message("joined", summary["language"])
+    try:
+        await rasa.append_events(conversation_id, [{"event": "pause"}, _utterance(joined, agent, "joined")])
+    except Exception:
+        _release(engine, conversation_id)
+        raise
+    audit.record(engine, agent.username, "take_over", conversation_id)
+
+
+def _require_holder(engine: Engine, conversation_id: str, agent: User) -> None:
+    current = holder(engine, conversation_id)
+    if not current:
+        raise HandoffError("nobody has taken this conversation")
+    if current != agent.username and not agent.is_admin:
+        raise HandoffError(f"{current} holds this conversation")
+
+
+def _release(engine: Engine, conversation_id: str) -> None:
+    with engine.begin() as connection:
+        connection.execute(delete(handoffs).where(handoffs.c.conversation_id == conversation_id))
+
+
+async def reply(engine: Engine, rasa: RasaClient, conversation_id: str, agent: User, text: str) -> None:
+    """Sends the agent's message to the customer, on the channel they wrote from."""
+    text = text.strip()
+    if not text:
+        raise HandoffError("the reply is empty")
+    if len(text) > MAX_REPLY_CHARACTERS:
+        raise HandoffError(f"a reply has at most {MAX_REPLY_CHARACTERS} characters")
+    if holder(engine, conversation_id) != agent.username:
+        raise HandoffError("take the conversation over before replying")
+    await rasa.append_events(conversation_id, [_utterance(text, agent)])
+
+
+async def hand_back(engine: Engine, rasa: RasaClient, conversation_id: str, agent: User, outcome: str) -> None:
+    """Tells the customer the person left, records the outcome and resumes the assistant."""
+    if outcome not in AGENT_OUTCOMES:
+        raise HandoffError("choose what came of the conversation")
+    _require_holder(engine, conversation_id, agent)
+    summary = summary_of(engine, conversation_id) or {"language": ""}
+    left = catalog.message("left", summary["language"])
+    await rasa.append_events(conversation_id, [
+        _utterance(left, agent, "left"),
+        {"event": "slot", "name": "agent_outcome", "value": outcome},
+        {"event": "resume"},
+    ])
+    _release(engine, conversation_id)
+    audit.record(engine, agent.username, "hand_back", conversation_id, outcome)

@@ -1,0 +1,172 @@
+"""The conversation list: filters, text search and pagination over the summaries.
+
+Pages are cut by keyset (`last_event_id` below the previous page's last one),
+not by OFFSET, so page 1,000 costs what page 1 costs; every filter column has
+an index ending in `last_event_id`. Every value a person types reaches SQL as
+a bound parameter, and the text search escapes LIKE's wildcards, so a search
+for `%` or `'; DROP TABLE` finds exactly that text.
+"""
+
+from dataclasses import dataclass, fields
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Mapping, Optional
+
+from sqlalchemy import distinct, exists, select
+from sqlalchemy.engine import Engine
+
+from services.console.schema import conversation_intents, handoffs, summaries, tags
+from services.console.summaries import HANDOFF_STATES, OUTCOMES
+
+MAX_SEARCH_LENGTH = 200
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern (escape character backslash) matching `text` anywhere, wildcards taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _day_start(value: str) -> Optional[float]:
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc).timestamp()
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the list is narrowed to; empty strings mean "any"."""
+
+    channel: str = ""
+    language: str = ""
+    outcome: str = ""
+    intent: str = ""
+    handoff: str = ""
+    low_confidence: str = ""
+    reviewed: str = ""
+    tag: str = ""
+    since: str = ""
+    until: str = ""
+    q: str = ""
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, Any]) -> "Filters":
+        """Filters from a query string; values outside what each filter accepts are dropped."""
+        def arg(name: str) -> str:
+            value = args.get(name) or ""
+            return (value[0] if isinstance(value, list) else str(value)).strip()
+
+        values = {f.name: arg(f.name)[:MAX_SEARCH_LENGTH] for f in fields(cls)}
+        if values["outcome"] not in OUTCOMES:
+            values["outcome"] = ""
+        if values["handoff"] not in HANDOFF_STATES:
+            values["handoff"] = ""
+        for flag in ("low_confidence", "reviewed"):
+            if values[flag] not in ("yes", "no"):
+                values[flag] = ""
+        for day in ("since", "until"):
+            if _day_start(values[day]) is None:
+                values[day] = ""
+        return cls(**values)
+
+    def as_query(self) -> Dict[str, str]:
+        """The non-empty filters, for links that keep them (pagination)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+    def conditions(self) -> List[Any]:
+        """The WHERE conditions these filters mean."""
+        s = summaries.c
+        conditions: List[Any] = []
+        for column in ("channel", "language", "outcome"):
+            if getattr(self, column):
+                conditions.append(s[column] == getattr(self, column))
+        if self.handoff:
+            conditions.append(s.handoff_state == self.handoff)
+        if self.low_confidence:
+            conditions.append(s.low_confidence == (self.low_confidence == "yes"))
+        if self.reviewed:
+            conditions.append(s.reviewed == (self.reviewed == "yes"))
+        if self.intent:
+            conditions.append(exists().where(conversation_intents.c.conversation_id == s.conversation_id)
+                              .where(conversation_intents.c.intent == self.intent))
+        if self.tag:
+            conditions.append(exists().where(tags.c.conversation_id == s.conversation_id)
+                              .where(tags.c.tag == self.tag.lower()))
+        if self.since:
+            conditions.append(s.last_activity >= _day_start(self.since))
+        if self.until:
+            conditions.append(s.started_at < _day_start(self.until) + 86400)
+        if self.q:
+            conditions.append(s.search_text.like(contains_pattern(self.q.lower()), escape="\\"))
+        return conditions
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the list and where the next one starts (None on the last page)."""
+
+    rows: List[Dict[str, Any]]
+    next_before: Optional[int]
+
+
+_LIST_COLUMNS = [c for c in summaries.c if c.name != "search_text"]
+
+
+def conversation_page(engine: Engine, filters: Filters, size: int, before: Optional[int] = None) -> Page:
+    """The newest conversations matching `filters`, `size` at a time, continuing below `before`."""
+    query = select(*_LIST_COLUMNS).where(*filters.conditions())
+    if before:
+        query = query.where(summaries.c.last_event_id < before)
+    query = query.order_by(summaries.c.last_event_id.desc()).limit(size + 1)
+    with engine.connect() as connection:
+        rows = [dict(row._mapping) for row in connection.execute(query)]
+        page_ids = [row["conversation_id"] for row in rows[:size]]
+        intents: Dict[str, List[str]] = {cid: [] for cid in page_ids}
+        for row in connection.execute(
+                select(conversation_intents).where(conversation_intents.c.conversation_id.in_(page_ids))):
+            intents[row.conversation_id].append(row.intent)
+    for row in rows[:size]:
+        row["intents"] = sorted(intents[row["conversation_id"]])
+    more = len(rows) > size
+    return Page(rows[:size], rows[size - 1]["last_event_id"] if more else None)
+
+
+def facets(engine: Engine) -> Dict[str, List[str]]:
+    """The values each list filter can take right now (for the filter menus)."""
+    with engine.connect() as connection:
+        def values(column: Any) -> List[str]:
+            return sorted(v for v in connection.execute(select(distinct(column))).scalars() if v)
+
+        return {
+            "channel": values(summaries.c.channel),
+            "language": values(summaries.c.language),
+            "intent": values(conversation_intents.c.intent),
+            "tag": values(tags.c.tag),
+        }
+
+
+def summary_of(engine: Engine, conversation_id: str) -> Optional[Dict[str, Any]]:
+    """One conversation's summary with its intents, tags and current holder, or None."""
+    with engine.connect() as connection:
+        row = connection.execute(select(*_LIST_COLUMNS).where(summaries.c.conversation_id == conversation_id)).first()
+        if row is None:
+            return None
+        summary = dict(row._mapping)
+        summary["intents"] = sorted(connection.execute(select(conversation_intents.c.intent).where(
+            conversation_intents.c.conversation_id == conversation_id)).scalars())
+        summary["tags"] = sorted(connection.execute(
+            select(tags.c.tag).where(tags.c.conversation_id == conversation_id)).scalars())
+        summary["agent"] = connection.execute(
+            select(handoffs.c.agent).where(handoffs.c.conversation_id == conversation_id)).scalar()
+    return summary
+
+
+def handoff_queue(engine: Engine) -> List[Dict[str, Any]]:
+    """Conversations waiting for a person (oldest first), then those an agent holds."""
+    query = (
+        select(*_LIST_COLUMNS, handoffs.c.agent, handoffs.c.taken_at)
+        .select_from(summaries.outerjoin(handoffs, handoffs.c.conversation_id == summaries.c.conversation_id))
+        .where((summaries.c.handoff_state.in_(("waiting", "taken"))) | (handoffs.c.agent.isnot(None)))
+        .order_by(summaries.c.last_activity)
+    )
+    with engine.connect() as connection:
+        return [dict(row._mapping) for row in connection.execute(query)]

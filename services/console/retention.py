@@ -1,0 +1,132 @@
+"""Retention and erasure: deleting whole conversations from every copy, and keeping a record.
+
+Both remove a conversation from Rasa's tracker store (`events`) and from every
+console table that holds anything about it (summary, intents, tags, notes,
+intent corrections, the handoff holder), then record who did it, when, which
+conversation ids and how many events, never the content. The dashboard's
+per-day counts are anonymous and stay. The audit trail keeps naming the
+conversation ids, which is its purpose.
+
+- `purge`: conversations whose last activity is older than CONSOLE_RETENTION_DAYS.
+- `erase`: the conversations a customer asks to have erased, by id, or found by
+  an address or another exact string that occurs in them (`conversations_mentioning`).
+"""
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List
+
+from sqlalchemy import delete, distinct, func, insert, select
+from sqlalchemy.engine import Engine
+
+from services.console import audit
+from services.console.schema import (
+    conversation_intents,
+    corrections,
+    erasures,
+    events,
+    handoffs,
+    notes,
+    summaries,
+    tags,
+)
+from services.console.queries import contains_pattern
+from services.console.sync import chunks
+
+_CONSOLE_TABLES = (summaries, conversation_intents, tags, notes, corrections, handoffs)
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What one purge or erasure removed."""
+
+    conversation_ids: List[str]
+    event_count: int
+
+
+def _present(tracker: Engine, console: Engine, ids: List[str]) -> List[str]:
+    """The ids among `ids` that anything is stored for."""
+    found = set()
+    for chunk in chunks(ids):
+        with tracker.connect() as connection:
+            found.update(connection.execute(
+                select(distinct(events.c.sender_id)).where(events.c.sender_id.in_(chunk))).scalars())
+        with console.connect() as connection:
+            for table in _CONSOLE_TABLES:
+                found.update(connection.execute(
+                    select(distinct(table.c.conversation_id)).where(table.c.conversation_id.in_(chunk))).scalars())
+    return sorted(found)
+
+
+def _remove(tracker: Engine, console: Engine, ids: List[str], actor: str, kind: str) -> Erased:
+    """Deletes `ids` everywhere, then writes the erasure record."""
+    removed_events = 0
+    for chunk in chunks(ids):
+        with tracker.begin() as connection:
+            removed_events += connection.execute(delete(events).where(events.c.sender_id.in_(chunk))).rowcount
+        with console.begin() as connection:
+            for table in _CONSOLE_TABLES:
+                connection.execute(delete(table).where(table.c.conversation_id.in_(chunk)))
+    with console.begin() as connection:
+        connection.execute(insert(erasures).values(
+            at=time.time(), actor=actor, kind=kind, conversation_ids=json.dumps(ids), event_count=removed_events))
+    return Erased(ids, removed_events)
+
+
+def erase(tracker: Engine, console: Engine, conversation_ids: Iterable[str], actor: str) -> Erased:
+    """Erases the given conversations everywhere; ids with nothing stored are left out of the record."""
+    ids = _present(tracker, console, sorted({cid for cid in conversation_ids if cid}))
+    if not ids:
+        return Erased([], 0)
+    erased = _remove(tracker, console, ids, actor, "erasure")
+    for cid in ids:
+        audit.record(console, actor, "erase", cid, "erasure on request")
+    return erased
+
+
+def purge(tracker: Engine, console: Engine, days: float, actor: str) -> Erased:
+    """Erases every conversation with no event in the last `days` days.
+
+    The candidates come from the summaries (sync first); each is checked
+    against the tracker store itself, so a conversation that came back to
+    life since the last sync is kept.
+    """
+    cutoff = time.time() - days * 86400
+    with console.connect() as connection:
+        candidates = list(connection.execute(
+            select(summaries.c.conversation_id).where(summaries.c.last_activity < cutoff)).scalars())
+    stale: List[str] = []
+    for chunk in chunks(candidates):
+        with tracker.connect() as connection:
+            stale.extend(connection.execute(
+                select(events.c.sender_id).where(events.c.sender_id.in_(chunk))
+                .group_by(events.c.sender_id).having(func.max(events.c.timestamp) < cutoff)).scalars())
+    if not stale:
+        return Erased([], 0)
+    erased = _remove(tracker, console, sorted(stale), actor, "purge")
+    audit.record(console, actor, "purge", None,
+                 f"{len(erased.conversation_ids)} conversations, {erased.event_count} events, older than {days:g} days")
+    return erased
+
+
+def records(engine: Engine, limit: int) -> List[Dict[str, Any]]:
+    """The latest erasure and purge records, newest first."""
+    with engine.connect() as connection:
+        return [dict(r._mapping) for r in connection.execute(
+            select(erasures).order_by(erasures.c.id.desc()).limit(limit))]
+
+
+def conversations_mentioning(tracker: Engine, needle: str) -> List[str]:
+    """Ids of conversations whose stored events contain `needle` (case-insensitive), e.g. an address.
+
+    A full scan of the events, acceptable for a rare request and never done per page view.
+    """
+    needle = needle.strip().lower()
+    if len(needle) < 5:
+        raise ValueError("give at least 5 characters to search for, e.g. the customer's email address")
+    with tracker.connect() as connection:
+        return sorted(connection.execute(
+            select(distinct(events.c.sender_id))
+            .where(func.lower(events.c.data).like(contains_pattern(needle), escape="\\"))
+        ).scalars())

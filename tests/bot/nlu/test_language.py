@@ -1,0 +1,118 @@
+"""The language component: real lingua detection, sticky over short or ambiguous messages."""
+
+from typing import Optional
+
+import pytest
+from rasa.shared.core.events import SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.language import LanguageGuesser, LanguageIdentifier, evidence_span, locale_language
+
+
+@pytest.fixture(scope="module")
+def guesser() -> LanguageGuesser:
+    return LanguageGuesser()
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("I forgot my password and cannot sign in", "en"),
+        ("я не помню пароль от аккаунта", "ru"),
+        ("je ne reçois pas le mail de confirmation", "fr"),
+        ("je ne recois pas le mail de confirmation", "fr"),
+        ("registration says this email is already in use", "en"),
+        ("почта на gmail, аккаунт parallels не пускает", "ru"),
+        ("mon mot de passe est refusé sur my.parallels.com", "fr"),
+    ],
+)
+def test_clear_sentences_are_recognised_from_scratch(
+    guesser: LanguageGuesser, text: str, language: str
+) -> None:
+    assert guesser.decide(text, current=None) == language
+
+
+@pytest.mark.parametrize("current", ["en", "ru", "fr"])
+@pytest.mark.parametrize("text", ["ok", "yes", "oui", "да", "123", "anna.k@gmail.com", "merci", "/affirm", "👍"])
+def test_short_or_ambiguous_messages_keep_the_language(
+    guesser: LanguageGuesser, text: str, current: str
+) -> None:
+    assert guesser.decide(text, current=current) is None
+
+
+@pytest.mark.parametrize(
+    "text, current, switched",
+    [
+        ("actually I would rather write in English", "ru", "en"),
+        ("en fait je préfère écrire en français", "en", "fr"),
+        ("давайте лучше по-русски пообщаемся", "fr", "ru"),
+    ],
+)
+def test_a_clear_sentence_in_another_language_switches(
+    guesser: LanguageGuesser, text: str, current: str, switched: str
+) -> None:
+    assert guesser.decide(text, current=current) == switched
+
+
+def test_first_message_without_language_follows_the_platform_locale(guesser: LanguageGuesser) -> None:
+    assert guesser.decide("anna@gmail.com", current=None, locale="fr_FR") == "fr"
+    assert guesser.decide("ok", current=None, locale="ru") == "ru"
+    assert guesser.decide("ok", current="en", locale="ru") is None
+
+
+@pytest.mark.parametrize(
+    "locale, language",
+    [("ru", "ru"), ("ru-RU", "ru"), ("fr_CA", "fr"), ("EN", "en"), ("de", None), ("", None), (None, None)],
+)
+def test_platform_locales(locale: Optional[str], language: Optional[str]) -> None:
+    assert locale_language(locale) == language
+
+
+def test_evidence_span_skips_addresses_and_numbers() -> None:
+    text = "anna@gmail.com 30 jours svp"
+    start, end = evidence_span(text)
+    assert text[start:end] == "jours"
+
+
+def _component() -> LanguageIdentifier:
+    return LanguageIdentifier(LanguageIdentifier.get_default_config())
+
+
+def _language_entities(message: Message) -> list:
+    return [e for e in message.get("entities", []) if e["entity"] == "language"]
+
+
+def test_component_adds_the_entity_from_the_tracker_slot_state() -> None:
+    component = _component()
+    empty = DialogueStateTracker.from_events("a", [])
+    message = Message(data={"text": "je ne reçois pas le mail", "metadata": {}})
+    component.process([message], empty)
+    assert [e["value"] for e in _language_entities(message)] == ["fr"]
+
+    french = DialogueStateTracker.from_events("b", [SlotSet("language", "fr")])
+    short = Message(data={"text": "ok", "metadata": {}})
+    same = Message(data={"text": "je ne reçois pas le mail", "metadata": {}})
+    component.process([short, same], french)
+    assert _language_entities(short) == [] and _language_entities(same) == []
+
+    switch = Message(data={"text": "I do not get the confirmation email", "metadata": {}})
+    component.process([switch], french)
+    assert [e["value"] for e in _language_entities(switch)] == ["en"]
+
+
+def test_component_uses_the_channel_locale_on_a_first_ambiguous_message() -> None:
+    message = Message(data={"text": "hi", "metadata": {"locale": "ru"}})
+    _component().process([message], DialogueStateTracker.from_events("c", []))
+    assert [e["value"] for e in _language_entities(message)] == ["ru"]
+
+
+def test_a_message_not_understood_switches_only_when_long_and_clear(guesser: LanguageGuesser) -> None:
+    assert guesser.decide("qwop zing vlarp", current="fr", understood=False) is None
+    assert guesser.decide("sorry, can we continue in English please?", current="ru", understood=False) == "en"
+    assert guesser.decide("qwop zing vlarp", current=None, understood=False) == "en"
+    component = _component()
+    gibberish = Message(data={"text": "blarg fnord quux", "metadata": {},
+                              "intent": {"name": "nlu_fallback", "confidence": 0.6}})
+    component.process([gibberish], DialogueStateTracker.from_events("d", [SlotSet("language", "en")]))
+    assert _language_entities(gibberish) == []

@@ -1,0 +1,56 @@
+"""The bench's arithmetic and its transcript-order check, on hand-made turns."""
+
+from ops.bench.load import LoadResult, Turn
+from ops.bench.measures import order_problem, percentile, ratio, summarise
+from ops.bench.scenarios import OURS, conversations
+
+
+def turn(text: str, ok: bool = True, seconds: float = 0.1) -> Turn:
+    return Turn(text, 200 if ok else 502, seconds, 1 if ok else 0)
+
+
+def test_percentiles_interpolate_between_ranks() -> None:
+    values = [10.0, 20.0, 30.0, 40.0, 50.0]
+    assert percentile(values, 50) == 30.0
+    assert percentile(values, 95) == 48.0
+    assert percentile([], 99) == 0.0
+
+
+def test_summary_counts_failed_turns_as_errors_and_leaves_them_out_of_latency() -> None:
+    result = LoadResult({"a": [turn("hi", seconds=0.1), turn("x", ok=False, seconds=9.0)],
+                         "b": [turn("hi", seconds=0.3)]}, seconds=2.0)
+    figures = summarise(result)
+    assert figures["errors"] == 1 and figures["turns"] == 3
+    assert figures["p99_ms"] < 300.1 and figures["turns_per_s"] == 1.0
+
+
+def test_a_transcript_in_order_passes_even_with_repeated_texts() -> None:
+    sent = [turn("hi"), turn("yes"), turn("a@b.c"), turn("yes")]
+    assert order_problem(sent, ["hi", "yes", "a@b.c", "yes"]) is None
+
+
+def test_a_failed_turn_may_or_may_not_be_stored() -> None:
+    sent = [turn("hi"), turn("yes", ok=False), turn("thanks")]
+    assert order_problem(sent, ["hi", "yes", "thanks"]) is None
+    assert order_problem(sent, ["hi", "thanks"]) is None
+
+
+def test_missing_duplicated_or_reordered_turns_are_reported() -> None:
+    sent = [turn("hi"), turn("yes"), turn("thanks")]
+    assert "missing" in order_problem(sent, ["hi", "thanks"])
+    assert "twice" in order_problem(sent, ["hi", "yes", "thanks", "thanks"])
+    assert "out of order" in order_problem(sent, ["yes", "hi", "thanks"])
+
+
+def test_a_failed_turn_does_not_take_the_place_of_a_later_one_with_the_same_text() -> None:
+    sent = [turn("hi"), turn("yes", ok=False), turn("yes", ok=False), turn("yes"), turn("yes")]
+    assert order_problem(sent, ["hi", "yes", "yes"]) is None
+    assert order_problem(sent, ["hi", "yes"]) is not None  # two answered "yes", one stored
+
+
+def test_ratios_and_scripted_conversations() -> None:
+    assert ratio(50, 100) == 0.5 and ratio(1, 0) is None
+    items = conversations(OURS, 4, "t")
+    assert len({c.sender for c in items}) == 4 and len({c.email for c in items}) == 4
+    assert {c.language for c in items} == {"en", "ru", "fr"}
+    assert all(any(c.email in text for text in c.turns) and len(c.turns) == 6 for c in items)
