@@ -28,8 +28,9 @@ import logging
 import os
 import re
 import ssl
-from functools import lru_cache
-from typing import Any, Dict, Mapping, Optional
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
 
 import httpx
 
@@ -97,7 +98,7 @@ def _timeout_from(env: Mapping[str, str]) -> float:
     return timeout
 
 
-@lru_cache(maxsize=None)
+@cache
 def _tls_context() -> ssl.SSLContext:
     """httpx's default verifying TLS context, built once per process.
 
@@ -112,9 +113,9 @@ class AccountApiClient:
 
     def __init__(
         self,
-        base_url: Optional[str] = None,
-        token: Optional[str] = None,
-        timeout: Optional[float] = None,
+        base_url: str | None = None,
+        token: str | None = None,
+        timeout: float | None = None,
         env: Mapping[str, str] = os.environ,
     ) -> None:
         self.base_url = (base_url or env.get("ACCOUNT_API_URL") or DEFAULT_URL).rstrip("/")
@@ -139,11 +140,11 @@ class AccountApiClient:
         conversation_id: str,
         language: str,
         summary: str,
-        email: Optional[str] = None,
-        idempotency_key: Optional[str] = None,
+        email: str | None = None,
+        idempotency_key: str | None = None,
     ) -> str:
         """Opens a ticket for the support team and returns its id."""
-        body: Dict[str, Any] = {
+        body: dict[str, Any] = {
             "topic": topic,
             "channel": channel,
             "conversation_id": conversation_id,
@@ -156,8 +157,8 @@ class AccountApiClient:
         return str(answer["id"])
 
     async def _post(
-        self, path: str, body: Dict[str, Any], idempotency_key: Optional[str], email: Optional[str]
-    ) -> Dict[str, Any]:
+        self, path: str, body: dict[str, Any], idempotency_key: str | None, email: str | None
+    ) -> dict[str, Any]:
         if not self._token:
             raise AccountApiUnavailable("ACCOUNT_API_TOKEN is not set")
         headers = {"Authorization": f"Bearer {self._token}"}
@@ -166,8 +167,9 @@ class AccountApiClient:
         attempts = ATTEMPTS if idempotency_key is not None else 1
         who = mask_email(email) if email else "-"
         reason = ""
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout,
-                                     verify=_tls_context()) as client:
+        async with httpx.AsyncClient(
+            base_url=self.base_url, timeout=self.timeout, verify=_tls_context()
+        ) as client:
             for attempt in range(1, attempts + 1):
                 try:
                     response = await client.post(path, json=body, headers=headers)
@@ -193,7 +195,7 @@ class AccountApiClient:
         logger.warning("account API unavailable for %s: %s", who, reason)
         return AccountApiUnavailable(reason)
 
-    def _result(self, path: str, response: httpx.Response, who: str) -> Dict[str, Any]:
+    def _result(self, path: str, response: httpx.Response, who: str) -> dict[str, Any]:
         """The JSON answer of a success, or the exception its error stands for."""
         try:
             answer = response.json()

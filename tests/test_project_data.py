@@ -19,7 +19,10 @@ MODEL = ROOT / "models" / "assistant.tar.gz"
 def rasa(*arguments: str, timeout: int = 900) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "rasa", *arguments],
-        cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -32,8 +35,17 @@ def test_the_training_data_validates_without_a_warning() -> None:
 def test_every_article_story_passes_in_every_language(tmp_path: Path) -> None:
     if not MODEL.exists():
         pytest.fail("models/assistant.tar.gz is missing: run `make test`, which trains it first")
-    result = rasa("test", "core", "--model", str(MODEL), "--stories", "tests/stories",
-                  "--out", str(tmp_path), "--fail-on-prediction-errors")
+    result = rasa(
+        "test",
+        "core",
+        "--model",
+        str(MODEL),
+        "--stories",
+        "tests/stories",
+        "--out",
+        str(tmp_path),
+        "--fail-on-prediction-errors",
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     failed = tmp_path / "failed_test_stories.yml"
     assert not failed.exists() or "story:" not in failed.read_text(), failed.read_text()

@@ -10,12 +10,11 @@ import argparse
 import dataclasses
 import logging
 import sys
-from typing import List, Optional
 
 from services.accounts.settings import SettingsError, load_settings
 
 
-def _arguments(argv: Optional[List[str]]) -> argparse.Namespace:
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m services.accounts",
         description=(
@@ -45,7 +44,7 @@ def _log_to_stderr() -> None:
     logger.propagate = False
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Starts the service and serves until interrupted; returns the exit status."""
     arguments = _arguments(argv)
     try:

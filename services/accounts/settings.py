@@ -26,8 +26,9 @@ laptop, in CI and beside the real deployment without edits:
 """
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping, TypeVar
+from typing import TypeVar
 
 DEFAULT_DATABASE_URL = "sqlite:///var/accounts.db"
 

@@ -31,8 +31,9 @@ proxy in production, so everything that differs between the two is a variable
 """
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping, Optional, TypeVar
+from typing import TypeVar
 
 _T = TypeVar("_T")
 
@@ -51,7 +52,7 @@ class Settings:
     console_db_url: str
     rasa_url: str
     rasa_token: str
-    rest_token: Optional[str]
+    rest_token: str | None
     secret_key: str
     cookie_secure: bool
     session_hours: float
@@ -64,8 +65,9 @@ class Settings:
     rasa_timeout: float
 
 
-def _value(env: Mapping[str, str], name: str, default: str, convert: Callable[[str], _T],
-           check: Callable[[_T], bool]) -> _T:
+def _value(
+    env: Mapping[str, str], name: str, default: str, convert: Callable[[str], _T], check: Callable[[_T], bool]
+) -> _T:
     """One variable converted and checked; a bad value becomes a message naming it."""
     raw = env.get(name, "").strip() or default
     try:
@@ -96,13 +98,28 @@ def load_settings(env: Mapping[str, str] = os.environ, serving: bool = True) -> 
         port=_value(env, "CONSOLE_PORT", "8002", int, lambda v: 0 < v < 65536),
         tracker_db_url=env.get("CONSOLE_TRACKER_DB_URL", "").strip() or "sqlite:///var/tracker.db",
         console_db_url=env.get("CONSOLE_DB_URL", "").strip() or "sqlite:///var/console.db",
-        rasa_url=_value(env, "RASA_URL", "http://127.0.0.1:5005", lambda v: v.rstrip("/"),
-                        lambda v: v.startswith(("http://", "https://"))),
-        rasa_token=_required(env, "RASA_AUTH_TOKEN", "set it to the token Rasa was started with "
-                             "(`python -m ops run` keeps it in .env)") if serving else "",
+        rasa_url=_value(
+            env,
+            "RASA_URL",
+            "http://127.0.0.1:5005",
+            lambda v: v.rstrip("/"),
+            lambda v: v.startswith(("http://", "https://")),
+        ),
+        rasa_token=_required(
+            env,
+            "RASA_AUTH_TOKEN",
+            "set it to the token Rasa was started with (`python -m ops run` keeps it in .env)",
+        )
+        if serving
+        else "",
         rest_token=env.get("REST_CHANNEL_TOKEN", "").strip() or None,
-        secret_key=_required(env, "CONSOLE_SECRET_KEY", "set it to a long random string "
-                             "(`python -m ops run` generates one into .env)") if serving else "",
+        secret_key=_required(
+            env,
+            "CONSOLE_SECRET_KEY",
+            "set it to a long random string (`python -m ops run` generates one into .env)",
+        )
+        if serving
+        else "",
         cookie_secure=_value(env, "CONSOLE_COOKIE_SECURE", "0", str, lambda v: v in ("0", "1")) == "1",
         session_hours=_value(env, "CONSOLE_SESSION_HOURS", "12", float, positive),
         login_max_failures=_value(env, "CONSOLE_LOGIN_MAX_FAILURES", "5", int, positive),

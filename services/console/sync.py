@@ -14,7 +14,7 @@ be skipped; with one Rasa writer (the default set-up) ids commit in order.
 
 import json
 from collections import Counter
-from typing import Dict, Iterable, List, Set, Tuple
+from collections.abc import Iterable
 
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection, Engine, Row
@@ -34,7 +34,7 @@ class _Overtaken(Exception):
     """Another process moved the watermark first: this batch is theirs, roll back."""
 
 
-def decode_data(raw: str) -> Dict:
+def decode_data(raw: str) -> dict:
     """An event's JSON; a row Rasa never wrote (or a damaged one) reads as an empty event."""
     try:
         data = json.loads(raw or "{}")
@@ -51,10 +51,10 @@ def event_from_row(row: Row) -> TrackerEvent:
     return TrackerEvent(row.id, row.sender_id, row.type_name, row.timestamp or 0.0, decode_data(row.data))
 
 
-def chunks(items: List[str]) -> Iterable[List[str]]:
+def chunks(items: list[str]) -> Iterable[list[str]]:
     """`items` in slices small enough for an IN (...) list."""
     for start in range(0, len(items), CHUNK):
-        yield items[start:start + CHUNK]
+        yield items[start : start + CHUNK]
 
 
 def watermark(connection: Connection) -> int:
@@ -66,13 +66,8 @@ def watermark(connection: Connection) -> int:
     return value
 
 
-def _read_batch(tracker: Engine, after: int) -> List[TrackerEvent]:
-    query = (
-        select(*EVENT_COLUMNS)
-        .where(events.c.id > after)
-        .order_by(events.c.id)
-        .limit(BATCH)
-    )
+def _read_batch(tracker: Engine, after: int) -> list[TrackerEvent]:
+    query = select(*EVENT_COLUMNS).where(events.c.id > after).order_by(events.c.id).limit(BATCH)
     with tracker.connect() as connection:
         rows = connection.execute(query).all()
     return [event_from_row(row) for row in rows]
@@ -86,20 +81,21 @@ def _message_language(event: TrackerEvent, summary: Summary) -> str:
     return summary["language"]
 
 
-def _apply(connection: Connection, batch: List[TrackerEvent], low_confidence: float) -> None:
+def _apply(connection: Connection, batch: list[TrackerEvent], low_confidence: float) -> None:
     ids = sorted({event.conversation_id for event in batch})
-    known: Dict[str, Summary] = {}
-    known_intents: Set[Tuple[str, str]] = set()
+    known: dict[str, Summary] = {}
+    known_intents: set[tuple[str, str]] = set()
     for chunk in chunks(ids):
         for row in connection.execute(select(summaries).where(summaries.c.conversation_id.in_(chunk))):
             known[row.conversation_id] = dict(row._mapping)
         known_intents.update(
             (row.conversation_id, row.intent)
             for row in connection.execute(
-                select(conversation_intents).where(conversation_intents.c.conversation_id.in_(chunk)))
+                select(conversation_intents).where(conversation_intents.c.conversation_id.in_(chunk))
+            )
         )
     existing = set(known)
-    new_intents: Set[Tuple[str, str]] = set()
+    new_intents: set[tuple[str, str]] = set()
     day_counts: Counter = Counter()
     for event in batch:
         summary = known.get(event.conversation_id)
@@ -110,8 +106,9 @@ def _apply(connection: Connection, batch: List[TrackerEvent], low_confidence: fl
             key = (event.conversation_id, intent[:64])
             if key not in known_intents:
                 new_intents.add(key)
-            day_counts[(day_of(event.timestamp), intent[:64], _message_language(event, summary),
-                        summary["channel"])] += 1
+            day_counts[
+                (day_of(event.timestamp), intent[:64], _message_language(event, summary), summary["channel"])
+            ] += 1
 
     inserts = [summary for cid, summary in known.items() if cid not in existing]
     if inserts:
@@ -120,20 +117,30 @@ def _apply(connection: Connection, batch: List[TrackerEvent], low_confidence: fl
         values = {k: v for k, v in known[cid].items() if k not in _AGENT_COLUMNS}
         connection.execute(update(summaries).where(summaries.c.conversation_id == cid).values(**values))
     if new_intents:
-        connection.execute(insert(conversation_intents),
-                           [{"conversation_id": cid, "intent": intent} for cid, intent in new_intents])
+        connection.execute(
+            insert(conversation_intents),
+            [{"conversation_id": cid, "intent": intent} for cid, intent in new_intents],
+        )
     _count_days(connection, day_counts)
 
 
 def _count_days(connection: Connection, day_counts: Counter) -> None:
     for (day, intent, language, channel), count in day_counts.items():
-        key = and_(intent_days.c.day == day, intent_days.c.intent == intent,
-                   intent_days.c.language == language, intent_days.c.channel == channel)
+        key = and_(
+            intent_days.c.day == day,
+            intent_days.c.intent == intent,
+            intent_days.c.language == language,
+            intent_days.c.channel == channel,
+        )
         result = connection.execute(
-            update(intent_days).where(key).values(messages=intent_days.c.messages + count))
+            update(intent_days).where(key).values(messages=intent_days.c.messages + count)
+        )
         if result.rowcount == 0:
-            connection.execute(insert(intent_days).values(
-                day=day, intent=intent, language=language, channel=channel, messages=count))
+            connection.execute(
+                insert(intent_days).values(
+                    day=day, intent=intent, language=language, channel=channel, messages=count
+                )
+            )
 
 
 def sync(tracker: Engine, console: Engine, low_confidence: float) -> int:
@@ -160,4 +167,3 @@ def sync(tracker: Engine, console: Engine, low_confidence: float) -> int:
         total += len(batch)
         if len(batch) < BATCH:
             return total
-

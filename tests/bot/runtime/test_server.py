@@ -14,17 +14,20 @@ from rasa.shared.core.domain import Domain
 
 from bot.runtime import server
 
-VALID = {"events": [{"event": "slot", "name": "email", "value": "a@example.com"},
-                    {"event": "active_loop", "name": "password_reset_form"}],
-         "responses": [{"text": "Which email address?", "buttons": []}]}
+VALID = {
+    "events": [
+        {"event": "slot", "name": "email", "value": "a@example.com"},
+        {"event": "active_loop", "name": "password_reset_form"},
+    ],
+    "responses": [{"text": "Which email address?", "buttons": []}],
+}
 INVALID = {"events": [{"event": "slot", "name": 42}], "responses": "not a list"}
 
 
 @pytest.fixture(autouse=True)
 def pristine_rasa(monkeypatch) -> None:
     """Whatever a test installs is undone after it: Rasa's own code again for the next test."""
-    monkeypatch.setattr(RemoteAction, "_validate_action_result",
-                        RemoteAction._validate_action_result)
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
     monkeypatch.setattr(Agent, "_create_tracker_store", Agent.__dict__["_create_tracker_store"])
     monkeypatch.setattr(LockStore, "_acquire_lock", LockStore._acquire_lock)
     monkeypatch.setattr(LockStore, "issue_ticket", LockStore.issue_ticket)
@@ -52,8 +55,9 @@ def test_valid_and_invalid_responses_get_the_same_verdicts_as_rasa(rasas_own) ->
 
 def test_the_tracker_store_is_used_as_configured_so_its_errors_reach_the_channel() -> None:
     domain = Domain.empty()
-    assert isinstance(Agent._create_tracker_store(InMemoryTrackerStore(domain), domain),
-                      FailSafeTrackerStore)  # Rasa's own: errors fall back to memory
+    assert isinstance(
+        Agent._create_tracker_store(InMemoryTrackerStore(domain), domain), FailSafeTrackerStore
+    )  # Rasa's own: errors fall back to memory
     server.install()
     store = InMemoryTrackerStore(domain)
     assert Agent._create_tracker_store(store, domain) is store
@@ -101,8 +105,7 @@ async def test_a_waiter_whose_ticket_is_gone_fails_instead_of_waiting_for_ever()
 def test_the_api_token_comes_from_the_environment_not_the_command_line(monkeypatch) -> None:
     monkeypatch.setenv("RASA_AUTH_TOKEN", "-starts-like-an-option")
     serve = ["rasa", "run", "--enable-api", "--port", "5005"]
-    assert server.with_token_from_environment(serve) == [
-        *serve, "--auth-token=-starts-like-an-option"]
+    assert server.with_token_from_environment(serve) == [*serve, "--auth-token=-starts-like-an-option"]
     given = [*serve, "--auth-token", "given"]
     assert server.with_token_from_environment(given) == given
     assert server.with_token_from_environment(["rasa", "shell"]) == ["rasa", "shell"]

@@ -17,8 +17,10 @@ def test_percentiles_interpolate_between_ranks() -> None:
 
 
 def test_summary_counts_failed_turns_as_errors_and_leaves_them_out_of_latency() -> None:
-    result = LoadResult({"a": [turn("hi", seconds=0.1), turn("x", ok=False, seconds=9.0)],
-                         "b": [turn("hi", seconds=0.3)]}, seconds=2.0)
+    result = LoadResult(
+        {"a": [turn("hi", seconds=0.1), turn("x", ok=False, seconds=9.0)], "b": [turn("hi", seconds=0.3)]},
+        seconds=2.0,
+    )
     figures = summarise(result)
     assert figures["errors"] == 1 and figures["turns"] == 3
     assert figures["p99_ms"] < 300.1 and figures["turns_per_s"] == 1.0
