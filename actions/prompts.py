@@ -12,8 +12,9 @@ from typing import Any
 import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.languages import DEFAULT_LANGUAGE
+
 CATALOG = Path(__file__).with_name("prompts.yml")
-DEFAULT_LANGUAGE = "en"
 
 
 @lru_cache(maxsize=1)

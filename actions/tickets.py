@@ -16,6 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.account_api import AccountApiClient, AccountApiError
 from actions.account_emails import idempotency_key
+from bot.languages import DEFAULT_LANGUAGE
 from bot.redaction import redact_credentials
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ async def open_ticket(tracker: Tracker, topic: str, email: str | None) -> list[E
             topic=topic,
             channel=channel_of(tracker),
             conversation_id=tracker.sender_id,
-            language=tracker.get_slot("language") or "en",
+            language=tracker.get_slot("language") or DEFAULT_LANGUAGE,
             summary=conversation_summary(tracker),
             email=email,
             idempotency_key=idempotency_key(tracker, topic),

@@ -29,8 +29,9 @@ from typing import Any
 
 import yaml
 
+from bot.languages import LANGUAGES
+
 ROOT = Path(__file__).resolve().parent.parent
-LANGUAGES = ("en", "ru", "fr")
 logger = logging.getLogger(__name__)
 
 

@@ -1,12 +1,15 @@
-"""Every text the assistant can say exists in English, Russian and French."""
+"""Every text the assistant can say exists in each language of bot.languages (English, Russian
+and French)."""
 
 import string
 from pathlib import Path
 
 import yaml
 
+from bot.languages import LANGUAGES as LANGUAGE_LIST
+
 ROOT = Path(__file__).resolve().parent.parent
-LANGUAGES = {"en", "ru", "fr"}
+LANGUAGES = set(LANGUAGE_LIST)
 CONTRACT = {
     "forgot_password",
     "login_invalid_credentials",

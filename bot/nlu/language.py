@@ -28,9 +28,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.languages import LANGUAGES
 from bot.nlu.entities import add_message_entity
 
-SUPPORTED = ("en", "ru", "fr")
 FALLBACK_INTENT = "nlu_fallback"
 # What it takes for a message the assistant did not understand to switch language.
 UNSURE_MIN_WORDS = 5
@@ -63,7 +63,7 @@ def locale_language(locale: Optional[str]) -> Optional[str]:
     if not locale:
         return None
     code = re.split(r"[-_]", str(locale).strip().lower(), maxsplit=1)[0]
-    return code if code in SUPPORTED else None
+    return code if code in LANGUAGES else None
 
 
 class LanguageGuesser:

@@ -8,6 +8,8 @@ status code and response body, against the running service.
 
 from typing import Any
 
+from bot.languages import LANGUAGES
+
 Schema = dict[str, Any]
 
 # Printable ASCII without spaces: survives every HTTP stack unchanged.
@@ -45,7 +47,7 @@ REQUEST_SCHEMAS: dict[str, Schema] = {
             "channel": _text(64),
             "conversation_id": _text(256),
             "email": _EMAIL,
-            "language": {"type": "string", "enum": ["en", "ru", "fr"]},
+            "language": {"type": "string", "enum": list(LANGUAGES)},
             "summary": _text(4000),
         },
     ),
@@ -66,7 +68,7 @@ _RESPONSE_SCHEMAS: dict[str, Schema] = {
             "channel": {"type": "string"},
             "conversation_id": {"type": "string"},
             "email": {"type": "string"},
-            "language": {"type": "string", "enum": ["en", "ru", "fr"]},
+            "language": {"type": "string", "enum": list(LANGUAGES)},
             "summary": {"type": "string", "description": "Credentials are redacted before storage."},
             "created_at": _TIMESTAMP,
         },

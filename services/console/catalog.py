@@ -6,7 +6,7 @@ through Rasa's HTTP API. The conversation's `language` slot picks the text;
 anything else falls back to English.
 """
 
-DEFAULT_LANGUAGE = "en"
+from bot.languages import DEFAULT_LANGUAGE
 
 MESSAGES: dict[str, dict[str, str]] = {
     "joined": {

@@ -5,6 +5,7 @@ from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.languages import LANGUAGES
 from bot.nlu.language import LanguageGuesser, LanguageIdentifier, evidence_span, locale_language
 
 
@@ -31,7 +32,7 @@ def test_clear_sentences_are_recognised_from_scratch(
     assert guesser.decide(text, current=None) == language
 
 
-@pytest.mark.parametrize("current", ["en", "ru", "fr"])
+@pytest.mark.parametrize("current", LANGUAGES)
 @pytest.mark.parametrize(
     "text", ["ok", "yes", "oui", "да", "123", "anna.k@gmail.com", "merci", "/affirm", "👍"]
 )
@@ -121,3 +122,9 @@ def test_a_message_not_understood_switches_only_when_long_and_clear(guesser: Lan
     )
     component.process([gibberish], DialogueStateTracker.from_events("d", [SlotSet("language", "en")]))
     assert _language_entities(gibberish) == []
+
+
+def test_the_language_detector_knows_every_language_of_the_list() -> None:
+    from bot.nlu.language import _LINGUA
+
+    assert sorted(_LINGUA.values()) == sorted(LANGUAGES)

@@ -30,6 +30,7 @@ def assistant(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
         "  enable_selective_domain: true\n"
         f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{work / "tracker.db"}"\n'
+        "lock_store:\n  type: bot.runtime.lock_store.InMemoryTicketLockStore\n"
     )
 
     env = {

@@ -1,5 +1,6 @@
 """The bench's arithmetic and its transcript-order check, on hand-made turns."""
 
+from bot.languages import LANGUAGES
 from ops.bench.load import LoadResult, Turn
 from ops.bench.measures import order_problem, percentile, ratio, summarise
 from ops.bench.scenarios import OURS, conversations
@@ -54,5 +55,5 @@ def test_ratios_and_scripted_conversations() -> None:
     assert ratio(50, 100) == 0.5 and ratio(1, 0) is None
     items = conversations(OURS, 4, "t")
     assert len({c.sender for c in items}) == 4 and len({c.email for c in items}) == 4
-    assert {c.language for c in items} == {"en", "ru", "fr"}
+    assert {c.language for c in items} == set(LANGUAGES)
     assert all(any(c.email in text for text in c.turns) and len(c.turns) == 6 for c in items)

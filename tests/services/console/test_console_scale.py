@@ -7,6 +7,7 @@ import time
 import pytest
 from sqlalchemy import create_engine, insert
 
+from bot.languages import LANGUAGES
 from services.console.schema import conversation_intents, summaries
 
 CONVERSATIONS = 100_000
@@ -33,7 +34,7 @@ def crowded(bare):
     for n in range(CONVERSATIONS):
         cid = f"load-{n:06d}"
         language, channel = (
-            rng.choice(["en", "ru", "fr"]),
+            rng.choice(LANGUAGES),
             rng.choice(["rest", "telegram", "messenger", "twitter"]),
         )
         rows.append(
