@@ -25,7 +25,6 @@ Environment:
 import asyncio
 import hashlib
 import logging
-import os
 import re
 import ssl
 from collections.abc import Mapping
@@ -33,6 +32,9 @@ from functools import cache
 from typing import Any
 
 import httpx
+from pydantic import Field
+
+from bot.settings import EnvironmentSettings
 
 logger = logging.getLogger(__name__)
 
@@ -87,15 +89,17 @@ def _wire_key(key: str) -> str:
     return key if _KEY_PATTERN.fullmatch(key) else hashlib.sha256(key.encode()).hexdigest()
 
 
-def _timeout_from(env: Mapping[str, str]) -> float:
-    raw = env.get("ACCOUNT_API_TIMEOUT") or str(DEFAULT_TIMEOUT)
-    try:
-        timeout = float(raw)
-    except ValueError:
-        timeout = 0.0
-    if not timeout > 0:
-        raise ValueError(f"ACCOUNT_API_TIMEOUT={raw!r} is not a positive number of seconds")
-    return timeout
+class ClientSettings(EnvironmentSettings):
+    """The client's environment (see the module's docstring)."""
+
+    url: str = Field(DEFAULT_URL, env="ACCOUNT_API_URL")
+    token: str = Field("", env="ACCOUNT_API_TOKEN", repr=False)
+    timeout: float = Field(DEFAULT_TIMEOUT, env="ACCOUNT_API_TIMEOUT", gt=0)
+
+
+# Read when the action server loads the actions, so that a malformed variable stops it at start
+# (naming the variable) instead of failing every customer's turn.
+ClientSettings.read()
 
 
 @cache
@@ -116,11 +120,12 @@ class AccountApiClient:
         base_url: str | None = None,
         token: str | None = None,
         timeout: float | None = None,
-        env: Mapping[str, str] = os.environ,
+        env: Mapping[str, str] | None = None,
     ) -> None:
-        self.base_url = (base_url or env.get("ACCOUNT_API_URL") or DEFAULT_URL).rstrip("/")
-        self._token = token if token is not None else env.get("ACCOUNT_API_TOKEN", "")
-        self.timeout = timeout if timeout is not None else _timeout_from(env)
+        settings = ClientSettings.read(env)
+        self.base_url = (base_url or settings.url).rstrip("/")
+        self._token = token if token is not None else settings.token
+        self.timeout = timeout if timeout is not None else settings.timeout
 
     def __repr__(self) -> str:  # never show the token, e.g. in a traceback's locals
         return f"AccountApiClient(base_url={self.base_url!r}, timeout={self.timeout})"

@@ -7,7 +7,6 @@ status 2, not a traceback.
 """
 
 import argparse
-import dataclasses
 import logging
 import sys
 
@@ -52,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         return _fail(str(error))
     overrides = {name: value for name, value in (("host", arguments.host), ("port", arguments.port)) if value}
-    settings = dataclasses.replace(settings, **overrides)
+    settings = settings.copy(update=overrides)
     _log_to_stderr()
 
     # Imported after the settings check, so a bad setting fails fast.
