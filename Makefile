@@ -12,7 +12,7 @@ PYTHON310  ?= $(shell for p in $$(ls -d $$(pyenv root 2>/dev/null)/versions/3.10
                  "$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
 # What the model is trained from: a change in any of these retrains it.
 MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
-                bot/nlu/language.py bot/nlu/credential_cue.py bot/nlu/entities.py bot/redaction.py bot/nlu/tokenizer.py
+                bot/nlu/*.py bot/languages.py bot/redaction.py
 MODEL      := models/assistant.tar.gz
 # Debian packages the tests need (browser tests; the scaled topology's servers); installed when
 # missing (CI runs as root on a fresh machine).
@@ -20,17 +20,20 @@ DEBIAN_PACKAGES := chromium chromium-driver postgresql redis-server nginx
 DEBIAN_MISSING   = $(shell for b in /usr/bin/chromium /usr/bin/chromedriver /usr/bin/redis-server /usr/sbin/nginx; do                      test -x $$b || echo $$b; done; ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || echo postgres)
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help run run-scaled bench shell test debian-packages evaluate train validate lock clean
+.PHONY: help run run-scaled bench shell test test-fast lint types format debian-packages evaluate train validate lock clean
 
 help:
 	@echo "make run       set up, train if needed, start the assistant (REST :5005, actions :5055, accounts :8001, console :8002)"
 	@echo "make run-scaled  the same on PostgreSQL, Redis and nginx with WORKERS Rasa workers (default 2)"
 	@echo "make bench     latency, throughput, memory and accuracy beside a vanilla rasa init assistant"
-	@echo "make test      the whole test suite (what CI runs)"
+	@echo "make test      lint, types, then the whole test suite (what CI runs)"
+	@echo "make test-fast lint, types, then the tests that do not start the whole product (pytest -m 'not e2e')"
+	@echo "make lint      ruff: lint rules and format check (make format rewrites the files)"
+	@echo "make types     mypy over actions, bot, connectors, services, ops"
 	@echo "make shell     talk to the assistant in the terminal"
 	@echo "make evaluate  per-language NLU cross-validation and story tests, reports under results/"
 	@echo "make train     train the model if data, domain or config changed"
-	@echo "make lock      re-pin requirements.lock from requirements.in"
+	@echo "make lock      re-pin requirements.lock and requirements-dev.lock from their .in files"
 
 $(VENV)/.installed: requirements.lock
 	@test -n "$(PYTHON310)" || { echo "error: Python 3.10 not found (Rasa 3.6 needs 3.8-3.10). Install it, e.g. 'pyenv install 3.10.13', or run make PYTHON310=/path/to/python3.10"; exit 1; }
@@ -38,6 +41,11 @@ $(VENV)/.installed: requirements.lock
 	@test -x $(PY) || $(PYTHON310) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check "pip==24.0"
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@touch $@
+
+# Tests and code checks: requirements-dev.lock on top of the runtime lock (make run never installs it).
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
 	@touch $@
 
 $(TOOLS)/.installed: requirements-tools.lock
@@ -79,8 +87,22 @@ bench: $(VENV)/.installed $(TOOLS)/.installed
 shell: $(MODEL)
 	$(PY) -m ops shell
 
-test: $(VENV)/.installed $(TOOLS)/.installed debian-packages $(MODEL)
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+types: $(VENV)/.installed-dev
+	$(VENV)/bin/mypy
+
+test: lint types $(TOOLS)/.installed debian-packages $(MODEL)
 	$(PY) -m pytest
+
+test-fast: lint types $(MODEL)
+	$(PY) -m pytest -m "not e2e"
 
 evaluate: $(MODEL)
 	$(PY) -m ops.evaluation --out results/nlu
@@ -90,6 +112,9 @@ lock:
 	rm -rf /tmp/lock-venv && $(PYTHON310) -m venv /tmp/lock-venv && /tmp/lock-venv/bin/pip install -q -r requirements.in
 	{ echo "# Exact versions for .venv/ (Python 3.10). Regenerate with 'make lock' after changing requirements.in."; \
 	  /tmp/lock-venv/bin/pip freeze; } > requirements.lock
+	/tmp/lock-venv/bin/pip install -q -r requirements-dev.in
+	{ echo "# Exact versions for .venv/ beyond requirements.lock (Python 3.10). Regenerate with 'make lock'."; \
+	  /tmp/lock-venv/bin/pip freeze | grep -vxFf requirements.lock; } > requirements-dev.lock
 
 clean:
 	rm -rf models results .pytest_cache

@@ -25,13 +25,16 @@ Environment:
 import asyncio
 import hashlib
 import logging
-import os
 import re
 import ssl
-from functools import lru_cache
-from typing import Any, Dict, Mapping, Optional
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
 
 import httpx
+from pydantic import Field
+
+from bot.settings import EnvironmentSettings
 
 logger = logging.getLogger(__name__)
 
@@ -86,18 +89,20 @@ def _wire_key(key: str) -> str:
     return key if _KEY_PATTERN.fullmatch(key) else hashlib.sha256(key.encode()).hexdigest()
 
 
-def _timeout_from(env: Mapping[str, str]) -> float:
-    raw = env.get("ACCOUNT_API_TIMEOUT") or str(DEFAULT_TIMEOUT)
-    try:
-        timeout = float(raw)
-    except ValueError:
-        timeout = 0.0
-    if not timeout > 0:
-        raise ValueError(f"ACCOUNT_API_TIMEOUT={raw!r} is not a positive number of seconds")
-    return timeout
+class ClientSettings(EnvironmentSettings):
+    """The client's environment (see the module's docstring)."""
+
+    url: str = Field(DEFAULT_URL, env="ACCOUNT_API_URL")
+    token: str = Field("", env="ACCOUNT_API_TOKEN", repr=False)
+    timeout: float = Field(DEFAULT_TIMEOUT, env="ACCOUNT_API_TIMEOUT", gt=0)
 
 
-@lru_cache(maxsize=None)
+# Read when the action server loads the actions, so that a malformed variable stops it at start
+# (naming the variable) instead of failing every customer's turn.
+ClientSettings.read()
+
+
+@cache
 def _tls_context() -> ssl.SSLContext:
     """httpx's default verifying TLS context, built once per process.
 
@@ -112,14 +117,15 @@ class AccountApiClient:
 
     def __init__(
         self,
-        base_url: Optional[str] = None,
-        token: Optional[str] = None,
-        timeout: Optional[float] = None,
-        env: Mapping[str, str] = os.environ,
+        base_url: str | None = None,
+        token: str | None = None,
+        timeout: float | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
-        self.base_url = (base_url or env.get("ACCOUNT_API_URL") or DEFAULT_URL).rstrip("/")
-        self._token = token if token is not None else env.get("ACCOUNT_API_TOKEN", "")
-        self.timeout = timeout if timeout is not None else _timeout_from(env)
+        settings = ClientSettings.read(env)
+        self.base_url = (base_url or settings.url).rstrip("/")
+        self._token = token if token is not None else settings.token
+        self.timeout = timeout if timeout is not None else settings.timeout
 
     def __repr__(self) -> str:  # never show the token, e.g. in a traceback's locals
         return f"AccountApiClient(base_url={self.base_url!r}, timeout={self.timeout})"
@@ -139,11 +145,11 @@ class AccountApiClient:
         conversation_id: str,
         language: str,
         summary: str,
-        email: Optional[str] = None,
-        idempotency_key: Optional[str] = None,
+        email: str | None = None,
+        idempotency_key: str | None = None,
     ) -> str:
         """Opens a ticket for the support team and returns its id."""
-        body: Dict[str, Any] = {
+        body: dict[str, Any] = {
             "topic": topic,
             "channel": channel,
             "conversation_id": conversation_id,
@@ -156,8 +162,8 @@ class AccountApiClient:
         return str(answer["id"])
 
     async def _post(
-        self, path: str, body: Dict[str, Any], idempotency_key: Optional[str], email: Optional[str]
-    ) -> Dict[str, Any]:
+        self, path: str, body: dict[str, Any], idempotency_key: str | None, email: str | None
+    ) -> dict[str, Any]:
         if not self._token:
             raise AccountApiUnavailable("ACCOUNT_API_TOKEN is not set")
         headers = {"Authorization": f"Bearer {self._token}"}
@@ -166,8 +172,9 @@ class AccountApiClient:
         attempts = ATTEMPTS if idempotency_key is not None else 1
         who = mask_email(email) if email else "-"
         reason = ""
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout,
-                                     verify=_tls_context()) as client:
+        async with httpx.AsyncClient(
+            base_url=self.base_url, timeout=self.timeout, verify=_tls_context()
+        ) as client:
             for attempt in range(1, attempts + 1):
                 try:
                     response = await client.post(path, json=body, headers=headers)
@@ -193,7 +200,7 @@ class AccountApiClient:
         logger.warning("account API unavailable for %s: %s", who, reason)
         return AccountApiUnavailable(reason)
 
-    def _result(self, path: str, response: httpx.Response, who: str) -> Dict[str, Any]:
+    def _result(self, path: str, response: httpx.Response, who: str) -> dict[str, Any]:
         """The JSON answer of a success, or the exception its error stands for."""
         try:
             answer = response.json()

@@ -7,7 +7,7 @@ confirmed. Nothing is sent before the customer says yes, and a "no" asks
 for the address again.
 """
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType
@@ -29,7 +29,7 @@ class EmailSlots:
 
     async def extract_email(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         """Takes the raw answer when the classifier found no address in it.
 
         Without this, "anna at gmail" would just be asked for again; with it
@@ -50,7 +50,7 @@ class EmailSlots:
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         """Accepts a well-formed address, fixing an obvious domain typo."""
         language = tracker.get_slot("language")
         checked = check_address(str(value))
@@ -67,7 +67,7 @@ class EmailSlots:
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         """A "no" forgets the address so that the form asks for it again."""
         if value is True:
             return {"email_confirmed": True}
@@ -77,38 +77,34 @@ class EmailSlots:
 class ValidatePasswordResetForm(EmailSlots, FormValidationAction):
     """Validates `password_reset_form`."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_password_reset_form"
 
 
 class ValidateDeviceConfirmationForm(EmailSlots, FormValidationAction):
     """Validates `device_confirmation_form`."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_device_confirmation_form"
 
 
 class ValidateLicenseTransferForm(EmailSlots, FormValidationAction):
     """Validates `license_transfer_form`."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_license_transfer_form"
 
 
 class ActionAskEmail(Action):
     """Asks for the account's address, or for the NEW account's in a license transfer."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_email"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
-        prompt = (
-            "ask_new_account_email"
-            if tracker.active_loop_name == LICENSE_TRANSFER_FORM
-            else "ask_email"
-        )
+    ) -> list[EventType]:
+        prompt = "ask_new_account_email" if tracker.active_loop_name == LICENSE_TRANSFER_FORM else "ask_email"
         say(dispatcher, prompt, tracker.get_slot("language"))
         return []
 
@@ -116,12 +112,12 @@ class ActionAskEmail(Action):
 class ActionAskEmailConfirmed(Action):
     """Asks "shall I use <address>?" with yes/no buttons."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_email_confirmed"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
-        email: Optional[Text] = tracker.get_slot("email")
+    ) -> list[EventType]:
+        email: str | None = tracker.get_slot("email")
         say(dispatcher, "ask_email_confirmed", tracker.get_slot("language"), email=email)
         return []

@@ -10,7 +10,6 @@ kind itself.
 """
 
 import re
-from typing import List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -26,7 +25,7 @@ RESET_CUES = re.compile(
 )
 
 
-def email_kind(text: Text) -> Text:
+def email_kind(text: str) -> str:
     """`reset` when `text` speaks of the password, else `unclear`."""
     return "reset" if RESET_CUES.search(text) else "unclear"
 
@@ -34,14 +33,14 @@ def email_kind(text: Text) -> Text:
 class ActionSortMissingEmail(Action):
     """Sets `email_kind` for the rules that answer a missing email."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_sort_missing_email"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         chosen = next(tracker.get_latest_entity_values("email_kind"), None)
-        kind = chosen if chosen in ("reset", "unclear") else email_kind(
-            tracker.latest_message.get("text") or ""
+        kind = (
+            chosen if chosen in ("reset", "unclear") else email_kind(tracker.latest_message.get("text") or "")
         )
         return [SlotSet("email_kind", kind)]

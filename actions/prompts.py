@@ -7,30 +7,29 @@ three languages, and are picked here by the `language` slot.
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Optional, Text
+from typing import Any
 
 import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.languages import DEFAULT_LANGUAGE
+
 CATALOG = Path(__file__).with_name("prompts.yml")
-DEFAULT_LANGUAGE = "en"
 
 
 @lru_cache(maxsize=1)
-def catalog() -> Dict[Text, Dict[Text, Dict[Text, Any]]]:
+def catalog() -> dict[str, dict[str, dict[str, Any]]]:
     """Every prompt by name, then language."""
     return yaml.safe_load(CATALOG.read_text(encoding="utf-8"))
 
 
 def say(
     dispatcher: CollectingDispatcher,
-    name: Text,
-    language: Optional[Text],
+    name: str,
+    language: str | None,
     **values: Any,
 ) -> None:
     """Sends prompt `name` in `language` (English when unknown), placeholders filled."""
     variants = catalog()[name]
     variant = variants.get(language or DEFAULT_LANGUAGE) or variants[DEFAULT_LANGUAGE]
-    dispatcher.utter_message(
-        text=variant["text"].format(**values), buttons=variant.get("buttons", [])
-    )
+    dispatcher.utter_message(text=variant["text"].format(**values), buttons=variant.get("buttons", []))

@@ -8,7 +8,6 @@ here in case an input path missed one).
 """
 
 import logging
-from typing import List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -17,6 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.account_api import AccountApiClient, AccountApiError
 from actions.account_emails import idempotency_key
+from bot.languages import DEFAULT_LANGUAGE
 from bot.redaction import redact_credentials
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ SUMMARY_MESSAGES = 8
 SUMMARY_CHARACTERS = 1500
 
 
-def conversation_summary(tracker: Tracker) -> Text:
+def conversation_summary(tracker: Tracker) -> str:
     """The customer's latest messages with what the assistant understood of each."""
     lines = []
     for event in tracker.events:
@@ -38,20 +38,20 @@ def conversation_summary(tracker: Tracker) -> Text:
     return summary[-SUMMARY_CHARACTERS:] or "(no customer message)"
 
 
-def channel_of(tracker: Tracker) -> Text:
+def channel_of(tracker: Tracker) -> str:
     """The channel the customer wrote from, as the connectors name it."""
     metadata = tracker.latest_message.get("metadata") or {}
     return metadata.get("channel") or tracker.get_latest_input_channel() or "rest"
 
 
-async def open_ticket(tracker: Tracker, topic: Text, email: Optional[Text]) -> List[EventType]:
+async def open_ticket(tracker: Tracker, topic: str, email: str | None) -> list[EventType]:
     """Opens the ticket and reports the outcome in slots for the rules."""
     try:
         ticket = await AccountApiClient().open_support_ticket(
             topic=topic,
             channel=channel_of(tracker),
             conversation_id=tracker.sender_id,
-            language=tracker.get_slot("language") or "en",
+            language=tracker.get_slot("language") or DEFAULT_LANGUAGE,
             summary=conversation_summary(tracker),
             email=email,
             idempotency_key=idempotency_key(tracker, topic),
@@ -65,12 +65,12 @@ async def open_ticket(tracker: Tracker, topic: Text, email: Optional[Text]) -> L
 class ActionOpenLicenseTransfer(Action):
     """Opens the license-transfer ticket; support verifies the customer there."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_open_license_transfer"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         events = await open_ticket(tracker, "license_transfer", tracker.get_slot("email"))
         return events + [SlotSet("email_confirmed", None)]
 
@@ -78,13 +78,13 @@ class ActionOpenLicenseTransfer(Action):
 class ActionHandoff(Action):
     """Hands the conversation to support: a ticket in the agents' queue, any form closed."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handoff"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
-        closing: List[EventType] = []
+    ) -> list[EventType]:
+        closing: list[EventType] = []
         if tracker.active_loop_name:
             closing = [ActiveLoop(None), SlotSet("requested_slot", None)]
         return closing + await open_ticket(tracker, "human_request", tracker.get_slot("email"))

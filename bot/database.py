@@ -24,7 +24,7 @@ def resolve_database_url(url: str) -> str:
     prefix = "sqlite:///"
     if not url.startswith(prefix) or ":memory:" in url:
         return url
-    path = Path(url[len(prefix):])
+    path = Path(url[len(prefix) :])
     if not path.is_absolute():
         path = PROJECT_ROOT / path
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,6 @@ These are pure functions: no I/O, no state, cheap enough for every message.
 
 import re
 from functools import lru_cache
-from typing import FrozenSet, List, Tuple
 
 REDACTION_MARKER = "[redacted: credential]"
 
@@ -24,9 +23,7 @@ _KEYWORDS = (
     r"mot\s+de\s+passe|mdp|code\s+secret|jeton|cl[ée]\s+api"
 )
 # What may stand between the keyword and the secret.
-_LINKERS = (
-    r"(?:\s*(?:is|was|=|:|-|—|это|был|была|est|c['’]est|était|etait)\s*|\s+)"
-)
+_LINKERS = r"(?:\s*(?:is|was|=|:|-|—|это|был|была|est|c['’]est|était|etait)\s*|\s+)"
 _SEPARATOR_ONLY = re.compile(r"^\s*[:=]\s*$")
 _WHITESPACE_ONLY = re.compile(r"^\s+$")
 _QUOTED = re.compile(r"""^(["'«“‘])(.+?)(["'»”’])""")
@@ -36,7 +33,9 @@ _CANDIDATE = re.compile(
     r"(?P<value>[\"'«“‘][^\"'»”’\n]{1,80}[\"'»”’]|[^\s,;]{1,128})"
 )
 # A long random-looking string anywhere (API keys, session tokens, JWTs).
-_LONG_TOKEN = re.compile(r"(?<![\w@./-])(?=[A-Za-z0-9_\-.]*\d)(?=[A-Za-z0-9_\-.]*[A-Za-z])[A-Za-z0-9_\-.]{24,}(?![\w@-])")
+_LONG_TOKEN = re.compile(
+    r"(?<![\w@./-])(?=[A-Za-z0-9_\-.]*\d)(?=[A-Za-z0-9_\-.]*[A-Za-z])[A-Za-z0-9_\-.]{24,}(?![\w@-])"
+)
 
 # Words that describe a password rather than being one ("my password is wrong").
 _DESCRIPTIONS = frozenset(
@@ -54,7 +53,7 @@ _DESCRIPTIONS = frozenset(
 
 
 @lru_cache(maxsize=1)
-def _common_passwords() -> FrozenSet[str]:
+def _common_passwords() -> frozenset[str]:
     """The published common-password list that ships with zxcvbn.
 
     A lower-case word after "my password is" is only a secret when it is a
@@ -80,18 +79,16 @@ def _looks_secret(value: str, explicit_separator: bool, bare: bool) -> bool:
         return False
     if _QUOTED.match(value) or explicit_separator:
         return True
-    if any(c.isdigit() for c in stripped) or any(
-        not c.isalnum() for c in stripped
-    ):
+    if any(c.isdigit() for c in stripped) or any(not c.isalnum() for c in stripped):
         return True
     if any(c.isupper() for c in stripped[1:]):
         return True
     return not bare and lowered in _common_passwords()
 
 
-def find_credentials(text: str) -> List[Tuple[int, int]]:
+def find_credentials(text: str) -> list[tuple[int, int]]:
     """Spans (start, end) of what looks like a password or token in `text`."""
-    spans: List[Tuple[int, int]] = []
+    spans: list[tuple[int, int]] = []
     for match in _CANDIDATE.finditer(text):
         value = match.group("value")
         if "@" in value and not _QUOTED.match(value):
@@ -122,4 +119,3 @@ def redact_credentials(text: str) -> str:
         cursor = end
     pieces.append(text[cursor:])
     return "".join(pieces)
-

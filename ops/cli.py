@@ -15,7 +15,7 @@ import asyncio
 import os
 import subprocess
 import sys
-from typing import Dict, List, Optional, Sequence, Text
+from collections.abc import Sequence
 
 from ops.environment import ROOT, local_environment
 from ops.processes import Service, Supervisor, stop_on_signals
@@ -34,32 +34,35 @@ def _model_missing() -> bool:
     fail one by one with Rasa's own, less helpful, message."""
     if any(MODELS.glob("*.tar.gz")):
         return False
-    print("error: no trained model in models/: run `make run` (it trains one) or `make train`",
-          file=sys.stderr)
+    print(
+        "error: no trained model in models/: run `make run` (it trains one) or `make train`", file=sys.stderr
+    )
     return True
 
 
-def _banner(env: Dict[Text, Text]) -> Text:
+def _banner(env: dict[str, str]) -> str:
     rasa = f"http://127.0.0.1:{env['RASA_PORT']}"
     accounts = f"http://127.0.0.1:{env['ACCOUNT_PORT']}"
-    return "\n".join([
-        "",
-        "The assistant is running. Ctrl-C stops everything.",
-        f"  REST channel     {rasa}/webhooks/rest/webhook",
-        f"  Rasa HTTP API    {rasa}/status?token=$RASA_AUTH_TOKEN   (token in .env)",
-        f"  action server    http://127.0.0.1:{env['ACTIONS_PORT']}/health",
-        f"  account service  {accounts}/openapi.json   (Bearer $ACCOUNT_API_TOKEN, in .env)",
-        f"  dev outbox       {accounts}/dev/outbox",
-        f"  agents' console  http://127.0.0.1:{env['CONSOLE_PORT']}/   (first account: "
-        ".venv/bin/python -m services.console create-user NAME --role admin)",
-        "Talk to it:",
-        f"  curl -s {rasa}/webhooks/rest/webhook -H 'Content-Type: application/json' \\",
-        "       -d '{\"sender\": \"demo\", \"message\": \"I forgot my password\"}'",
-        "",
-    ])
+    return "\n".join(
+        [
+            "",
+            "The assistant is running. Ctrl-C stops everything.",
+            f"  REST channel     {rasa}/webhooks/rest/webhook",
+            f"  Rasa HTTP API    {rasa}/status?token=$RASA_AUTH_TOKEN   (token in .env)",
+            f"  action server    http://127.0.0.1:{env['ACTIONS_PORT']}/health",
+            f"  account service  {accounts}/openapi.json   (Bearer $ACCOUNT_API_TOKEN, in .env)",
+            f"  dev outbox       {accounts}/dev/outbox",
+            f"  agents' console  http://127.0.0.1:{env['CONSOLE_PORT']}/   (first account: "
+            ".venv/bin/python -m services.console create-user NAME --role admin)",
+            "Talk to it:",
+            f"  curl -s {rasa}/webhooks/rest/webhook -H 'Content-Type: application/json' \\",
+            '       -d \'{"sender": "demo", "message": "I forgot my password"}\'',
+            "",
+        ]
+    )
 
 
-def run(services: List[Service], env: Dict[Text, Text], banner: Optional[Text] = None) -> int:
+def run(services: list[Service], env: dict[str, str], banner: str | None = None) -> int:
     """Starts `services`, prints `banner`, waits, and always stops them all."""
     stop_on_signals()
     supervisor = Supervisor(services, env)
@@ -100,14 +103,17 @@ def command_run_scaled(args: argparse.Namespace) -> int:
     except (MissingServer, ValueError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    workers = ", ".join(f"{name} :{port}"
-                        for name, port in zip(topology.workers, topology.worker_ports))
-    banner = _banner(topology.env) + "\n".join([
-        f"Scaled: nginx :{env['RASA_PORT']} -> {workers}; actions behind nginx "
-        f":{env['ACTIONS_PORT']}; PostgreSQL :{topology.env['POSTGRES_PORT']} "
-        f"(tracker, accounts, console); Redis lock store :{topology.env['REDIS_PORT']}.",
-        "",
-    ])
+    workers = ", ".join(
+        f"{name} :{port}" for name, port in zip(topology.workers, topology.worker_ports, strict=True)
+    )
+    banner = _banner(topology.env) + "\n".join(
+        [
+            f"Scaled: nginx :{env['RASA_PORT']} -> {workers}; actions behind nginx "
+            f":{env['ACTIONS_PORT']}; PostgreSQL :{topology.env['POSTGRES_PORT']} "
+            f"(tracker, accounts, console); Redis lock store :{topology.env['REDIS_PORT']}.",
+            "",
+        ]
+    )
     return run(topology.services, topology.env, banner)
 
 
@@ -120,8 +126,18 @@ def command_shell(args: argparse.Namespace) -> int:
     try:
         supervisor.start()
         return subprocess.call(
-            [python(), "-m", "bot.runtime", "shell", "--model", str(MODELS),
-             "--endpoints", str(ROOT / "endpoints.yml"), "--port", env["RASA_PORT"]],
+            [
+                python(),
+                "-m",
+                "bot.runtime",
+                "shell",
+                "--model",
+                str(MODELS),
+                "--endpoints",
+                str(ROOT / "endpoints.yml"),
+                "--port",
+                env["RASA_PORT"],
+            ],
             env=env,
         )
     except KeyboardInterrupt:
@@ -146,20 +162,26 @@ def command_telegram_webhook(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Optional[Sequence[Text]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ops", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="start everything (account service, actions, Rasa)")
     scaled = commands.add_parser(
-        "run-scaled", help="start everything on PostgreSQL, Redis and nginx with several Rasa workers")
-    scaled.add_argument("--workers", type=int, choices=range(1, 17), metavar="N",
-                        help="Rasa workers behind nginx (default $SCALED_RASA_WORKERS or 2)")
+        "run-scaled", help="start everything on PostgreSQL, Redis and nginx with several Rasa workers"
+    )
+    scaled.add_argument(
+        "--workers",
+        type=int,
+        choices=range(1, 17),
+        metavar="N",
+        help="Rasa workers behind nginx (default $SCALED_RASA_WORKERS or 2)",
+    )
     commands.add_parser("shell", help="talk to the assistant in the terminal")
     webhook = commands.add_parser("telegram-webhook", help="register the Telegram webhook")
     webhook.add_argument(
         "public_url",
         help="the public HTTPS base URL of the Rasa server, e.g. https://example.ngrok.app "
-             "(the Telegram route is added to it)",
+        "(the Telegram route is added to it)",
     )
     args = parser.parse_args(argv)
     handlers = {

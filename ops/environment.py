@@ -23,13 +23,18 @@ Variables (see the README for all of them):
 
 import os
 import secrets
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
-from typing import Dict, Mapping, MutableMapping, Text
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV_FILE = ROOT / ".env"
-GENERATED = ("ACCOUNT_API_TOKEN", "RASA_AUTH_TOKEN", "CONSOLE_SECRET_KEY", "POSTGRES_PASSWORD",
-             "REDIS_PASSWORD")
+GENERATED = (
+    "ACCOUNT_API_TOKEN",
+    "RASA_AUTH_TOKEN",
+    "CONSOLE_SECRET_KEY",
+    "POSTGRES_PASSWORD",
+    "REDIS_PASSWORD",
+)
 LOCAL_DEFAULTS = {
     "ACCOUNT_DEV_OUTBOX": "1",
     "ACCOUNT_SEED_DEMO": "1",
@@ -42,9 +47,9 @@ LOCAL_DEFAULTS = {
 }
 
 
-def read_env_file(path: Path) -> Dict[Text, Text]:
+def read_env_file(path: Path) -> dict[str, str]:
     """KEY=VALUE lines; blank lines and # comments skipped, optional quotes removed."""
-    values: Dict[Text, Text] = {}
+    values: dict[str, str] = {}
     if not path.exists():
         return values
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -59,7 +64,7 @@ def read_env_file(path: Path) -> Dict[Text, Text]:
     return values
 
 
-def ensure_generated_secrets(path: Path = ENV_FILE, environ: Mapping[Text, Text] = os.environ) -> None:
+def ensure_generated_secrets(path: Path = ENV_FILE, environ: Mapping[str, str] = os.environ) -> None:
     """Writes a random value for each generated secret that is neither set nor in `.env`."""
     existing = read_env_file(path)
     missing = [k for k in GENERATED if not environ.get(k) and not existing.get(k)]
@@ -72,7 +77,7 @@ def ensure_generated_secrets(path: Path = ENV_FILE, environ: Mapping[Text, Text]
     path.chmod(0o600)
 
 
-def local_environment(environ: MutableMapping[Text, Text] = os.environ) -> Dict[Text, Text]:
+def local_environment(environ: MutableMapping[str, str] = os.environ) -> dict[str, str]:
     """The environment for a local run: defaults, then `.env`, then the real environment."""
     ensure_generated_secrets(ENV_FILE, environ)
     merged = dict(LOCAL_DEFAULTS)

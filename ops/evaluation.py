@@ -23,34 +23,32 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Dict, List, Sequence, Text, Tuple
+from typing import Any
 
 import yaml
 
+from bot.languages import LANGUAGES
+
 ROOT = Path(__file__).resolve().parent.parent
-LANGUAGES = ("en", "ru", "fr")
 logger = logging.getLogger(__name__)
 
 
-def evaluation_config(config_path: Path) -> Dict[Text, Any]:
+def evaluation_config(config_path: Path) -> dict[str, Any]:
     """config.yml with FallbackClassifier taken out and no dialogue policies."""
     config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
-    config["pipeline"] = [
-        c for c in config["pipeline"] if c["name"] != "FallbackClassifier"
-    ]
+    config["pipeline"] = [c for c in config["pipeline"] if c["name"] != "FallbackClassifier"]
     config["policies"] = []
     return config
 
 
-def stratified_folds(
-    labels: Sequence[Text], folds: int, seed: int = 1
-) -> List[List[int]]:
+def stratified_folds(labels: Sequence[str], folds: int, seed: int = 1) -> list[list[int]]:
     """Indices split into `folds` parts with each intent spread evenly."""
-    by_label: Dict[Text, List[int]] = {}
+    by_label: dict[str, list[int]] = {}
     for index, label in enumerate(labels):
         by_label.setdefault(label, []).append(index)
-    parts: List[List[int]] = [[] for _ in range(folds)]
+    parts: list[list[int]] = [[] for _ in range(folds)]
     rng = random.Random(seed)
     offset = 0
     for label in sorted(by_label):
@@ -62,10 +60,10 @@ def stratified_folds(
     return parts
 
 
-def per_intent_report(pairs: Sequence[Tuple[Text, Text]]) -> Dict[Text, Any]:
+def per_intent_report(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
     """Precision, recall, F1 and support per intent, and overall accuracy."""
     labels = sorted({gold for gold, _ in pairs} | {pred for _, pred in pairs})
-    report: Dict[Text, Any] = {}
+    report: dict[str, Any] = {}
     for label in labels:
         tp = sum(1 for g, p in pairs if g == label and p == label)
         fp = sum(1 for g, p in pairs if g != label and p == label)
@@ -85,11 +83,11 @@ def per_intent_report(pairs: Sequence[Tuple[Text, Text]]) -> Dict[Text, Any]:
 
 
 async def _train_and_parse(
-    config: Dict[Text, Any],
-    training_messages: List[Any],
-    test_texts: List[Text],
+    config: dict[str, Any],
+    training_messages: list[Any],
+    test_texts: list[str],
     workdir: Path,
-) -> List[Text]:
+) -> list[str]:
     """Trains an NLU model on `training_messages` and predicts each test text's intent."""
     from rasa.core.agent import Agent
     from rasa.model_training import train_nlu
@@ -106,9 +104,7 @@ async def _train_and_parse(
     (nlu_dir / "patterns.yml").write_text(patterns.read_text(encoding="utf-8"), encoding="utf-8")
     config_file = workdir / "config.yml"
     config_file.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    model = train_nlu(
-        str(config_file), str(nlu_dir), str(workdir / "models"), fixed_model_name="fold"
-    )
+    model = train_nlu(str(config_file), str(nlu_dir), str(workdir / "models"), fixed_model_name="fold")
     agent = Agent.load(model)
     predictions = []
     for text in test_texts:
@@ -118,38 +114,39 @@ async def _train_and_parse(
 
 
 async def cross_validate(
-    languages: Sequence[Text], folds: int, out: Path, config_path: Path = ROOT / "config.yml"
-) -> Dict[Text, Any]:
+    languages: Sequence[str], folds: int, out: Path, config_path: Path = ROOT / "config.yml"
+) -> dict[str, Any]:
     """Runs the per-language cross-validation and writes the reports."""
     from rasa.shared.nlu.training_data.loading import load_data
 
     config = evaluation_config(config_path)
-    data = {
-        lang: load_data(str(ROOT / "data" / "nlu" / f"{lang}.yml")).intent_examples
-        for lang in LANGUAGES
-    }
-    summary: Dict[Text, Any] = {"folds": folds, "languages": {}}
+    data = {lang: load_data(str(ROOT / "data" / "nlu" / f"{lang}.yml")).intent_examples for lang in LANGUAGES}
+    summary: dict[str, Any] = {"folds": folds, "languages": {}}
     for lang in languages:
         started = time.monotonic()
         examples = data[lang]
         others = [m for other in LANGUAGES if other != lang for m in data[other]]
         labels = [m.get("intent") for m in examples]
-        pairs: List[Tuple[Text, Text]] = []
-        errors: List[Dict[Text, Any]] = []
+        pairs: list[tuple[str, str]] = []
+        errors: list[dict[str, Any]] = []
         for number, test_indices in enumerate(stratified_folds(labels, folds), 1):
-            print(f"[{lang}] fold {number}/{folds}: training on "
-                  f"{len(others) + len(examples) - len(test_indices)} examples", flush=True)
+            print(
+                f"[{lang}] fold {number}/{folds}: training on "
+                f"{len(others) + len(examples) - len(test_indices)} examples",
+                flush=True,
+            )
             held_out = set(test_indices)
             training = others + [m for i, m in enumerate(examples) if i not in held_out]
             texts = [examples[i].get("text") for i in test_indices]
             with tempfile.TemporaryDirectory() as workdir:
                 predicted = await _train_and_parse(config, training, texts, Path(workdir))
-            for index, prediction in zip(test_indices, predicted):
+            for index, prediction in zip(test_indices, predicted, strict=True):
                 gold = labels[index]
                 pairs.append((gold, prediction))
                 if gold != prediction:
-                    errors.append({"text": examples[index].get("text"),
-                                   "intent": gold, "predicted": prediction})
+                    errors.append(
+                        {"text": examples[index].get("text"), "intent": gold, "predicted": prediction}
+                    )
         report = per_intent_report(pairs)
         confusions = Counter((e["intent"], e["predicted"]) for e in errors)
         target = out / lang
@@ -160,22 +157,20 @@ async def cross_validate(
             "examples": len(examples),
             "accuracy": report["accuracy"],
             "macro_f1": round(
-                sum(v["f1-score"] for k, v in report.items() if k != "accuracy")
-                / max(1, len(report) - 1), 4),
+                sum(v["f1-score"] for k, v in report.items() if k != "accuracy") / max(1, len(report) - 1), 4
+            ),
             "top_confusions": [
-                {"intent": g, "predicted": p, "count": n}
-                for (g, p), n in confusions.most_common(8)
+                {"intent": g, "predicted": p, "count": n} for (g, p), n in confusions.most_common(8)
             ],
             "seconds": round(time.monotonic() - started, 1),
         }
-        print(f"[{lang}] accuracy {report['accuracy']:.3f} over {len(examples)} examples",
-              flush=True)
+        print(f"[{lang}] accuracy {report['accuracy']:.3f} over {len(examples)} examples", flush=True)
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False))
     return summary
 
 
-def main(argv: Sequence[Text] = ()) -> int:
+def main(argv: Sequence[str] = ()) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(
         prog="python -m ops.evaluation",
@@ -183,17 +178,20 @@ def main(argv: Sequence[Text] = ()) -> int:
     )
     parser.add_argument("--folds", type=int, default=5, help="folds per language (default 5)")
     parser.add_argument("--languages", nargs="+", choices=LANGUAGES, default=list(LANGUAGES))
-    parser.add_argument("--out", type=Path, default=ROOT / "results" / "nlu",
-                        help="where the reports go (default results/nlu)")
-    parser.add_argument("--config", type=Path, default=ROOT / "config.yml",
-                        help="the pipeline to judge (default config.yml)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "results" / "nlu",
+        help="where the reports go (default results/nlu)",
+    )
+    parser.add_argument(
+        "--config", type=Path, default=ROOT / "config.yml", help="the pipeline to judge (default config.yml)"
+    )
     args = parser.parse_args(list(argv) or None)
     if args.folds < 2:
         parser.error("--folds must be at least 2")
     logging.basicConfig(level=logging.WARNING)
-    summary = asyncio.run(
-        cross_validate(args.languages, args.folds, args.out, args.config)
-    )
+    summary = asyncio.run(cross_validate(args.languages, args.folds, args.out, args.config))
     for lang, figures in summary["languages"].items():
         print(f"{lang}: accuracy {figures['accuracy']:.3f}, macro F1 {figures['macro_f1']:.3f}")
     return 0

@@ -19,8 +19,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, NoReturn, Optional, Sequence, Set, Text, TextIO
+from typing import IO, NoReturn, TextIO
 from urllib.parse import urlsplit
 
 STOP_GRACE_SECONDS = 10.0
@@ -39,23 +40,23 @@ class Service:
     Debian servers refuse to run as root.
     """
 
-    name: Text
-    argv: Sequence[Text]
-    health_url: Text
+    name: str
+    argv: Sequence[str]
+    health_url: str
     ready_timeout: float = 120.0
-    user: Optional[Text] = None
+    user: str | None = None
     stop_signal: int = signal.SIGTERM
-    on_ready: Optional[Callable[[], None]] = field(default=None, repr=False)
-    cwd: Optional[Text] = None
+    on_ready: Callable[[], None] | None = field(default=None, repr=False)
+    cwd: str | None = None
     # Variables this service gets on top of the supervisor's environment.
-    env: Dict[Text, Text] = field(default_factory=dict)
-    process: Optional[subprocess.Popen] = field(default=None, repr=False)
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen | None = field(default=None, repr=False)
     started_at: float = field(default=0.0, repr=False)
     restart_delay: float = field(default=FIRST_RESTART_DELAY, repr=False)
-    restart_at: Optional[float] = field(default=None, repr=False)
+    restart_at: float | None = field(default=None, repr=False)
 
 
-def _relay(name: Text, stream, width: int, sink: TextIO) -> None:
+def _relay(name: str, stream: IO[bytes], width: int, sink: TextIO) -> None:
     """Copies a child's output to `sink`, each line tagged with the child's name."""
     for raw in iter(stream.readline, b""):
         line = raw.decode("utf-8", "replace").rstrip()
@@ -63,12 +64,12 @@ def _relay(name: Text, stream, width: int, sink: TextIO) -> None:
         sink.flush()
 
 
-def is_up(url: Text) -> bool:
+def is_up(url: str) -> bool:
     """Whether `url` answers with a non-5xx status (`tcp://` URLs: whether the port accepts)."""
     if url.startswith("tcp://"):
         parts = urlsplit(url)
         try:
-            with socket.create_connection((parts.hostname, parts.port), timeout=2):
+            with socket.create_connection((parts.hostname, parts.port or 0), timeout=2):
                 return True
         except OSError:
             return False
@@ -84,22 +85,20 @@ def is_up(url: Text) -> bool:
 class Supervisor:
     """Starts services in order and stops them all, whatever happens."""
 
-    def __init__(
-        self, services: List[Service], env: Dict[Text, Text], log: Optional[TextIO] = None
-    ) -> None:
+    def __init__(self, services: list[Service], env: dict[str, str], log: TextIO | None = None) -> None:
         """`log` receives the children's output (default: our standard output)."""
         self.services = services
         self.env = env
         self.log = log or sys.stdout
         self._width = max(len(s.name) for s in services)
-        self._held: Set[Text] = set()
+        self._held: set[str] = set()
 
     def start(self) -> None:
         """Starts each service and waits until it is ready before the next one."""
         for service in self.services:
             self._launch(service)
 
-    def service(self, name: Text) -> Service:
+    def service(self, name: str) -> Service:
         """The service called `name`."""
         return next(s for s in self.services if s.name == name)
 
@@ -130,13 +129,13 @@ class Supervisor:
             daemon=True,
         ).start()
 
-    def stop_service(self, name: Text, hard: bool = False) -> None:
+    def stop_service(self, name: str, hard: bool = False) -> None:
         """Stops one service on purpose (SIGKILL when `hard`, as a crash would); `wait` lets it be."""
         service = self.service(name)
         self._held.add(name)
         self._terminate([service], signal.SIGKILL if hard else None)
 
-    def start_service(self, name: Text) -> None:
+    def start_service(self, name: str) -> None:
         """Starts again a service stopped by `stop_service` and waits until it is ready."""
         self._launch(self.service(name))
         self._held.discard(name)
@@ -144,11 +143,11 @@ class Supervisor:
     def _wait_ready(self, service: Service) -> None:
         deadline = time.monotonic() + service.ready_timeout
         print(f"waiting for {service.name} ({service.health_url}) ...", file=self.log, flush=True)
+        process = service.process
+        assert process is not None, "launched before waiting"
         while time.monotonic() < deadline:
-            if service.process.poll() is not None:
-                raise RuntimeError(
-                    f"{service.name} exited with status {service.process.returncode} while starting"
-                )
+            if process.poll() is not None:
+                raise RuntimeError(f"{service.name} exited with status {process.returncode} while starting")
             if is_up(service.health_url):
                 print(f"{service.name} is ready", file=self.log, flush=True)
                 return
@@ -180,8 +179,11 @@ class Supervisor:
                 continue
             if now - service.started_at >= STABLE_SECONDS:
                 service.restart_delay = FIRST_RESTART_DELAY
-            print(f"{service.name} exited with status {status}; restarting it in "
-                  f"{service.restart_delay:.0f} s", file=self.log, flush=True)
+            print(
+                f"{service.name} exited with status {status}; restarting it in {service.restart_delay:.0f} s",
+                file=self.log,
+                flush=True,
+            )
             service.restart_at = now + service.restart_delay
             service.restart_delay = min(service.restart_delay * 2, MAX_RESTART_DELAY)
 
@@ -205,28 +207,28 @@ class Supervisor:
                     except KeyboardInterrupt:
                         continue
         finally:
-            for signum, handler in zip(signals, previous):
+            for signum, handler in zip(signals, previous, strict=True):
                 signal.signal(signum, handler)
 
     @staticmethod
-    def _terminate(services: List[Service], signum: Optional[int]) -> None:
+    def _terminate(services: list[Service], signum: int | None) -> None:
         """Sends `signum` (default: each service's stop signal), then SIGKILL after the grace period."""
-        running = [s for s in services if s.process and s.process.poll() is None]
-        for service in running:
+        running = [(s, s.process) for s in services if s.process and s.process.poll() is None]
+        for service, process in running:
             try:
-                os.killpg(service.process.pid, signum or service.stop_signal)
+                os.killpg(process.pid, signum or service.stop_signal)
             except ProcessLookupError:
                 pass
         deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for service in running:
+        for _service, process in running:
             try:
-                service.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 try:
-                    os.killpg(service.process.pid, signal.SIGKILL)
+                    os.killpg(process.pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
-                service.process.wait()
+                process.wait()
 
 
 def stop_on_signals() -> None:

@@ -5,7 +5,6 @@ One definition per server keeps the three ways of starting the product from drif
 
 import sys
 from pathlib import Path
-from typing import Dict, Optional, Text
 
 from ops.environment import ROOT
 from ops.processes import Service
@@ -13,12 +12,12 @@ from ops.processes import Service
 MODELS = ROOT / "models"
 
 
-def python() -> Text:
+def python() -> str:
     """The interpreter we run in: the project's venv."""
     return sys.executable
 
 
-def account_service(env: Dict[Text, Text]) -> Service:
+def account_service(env: dict[str, str]) -> Service:
     """The reference account service (services.accounts), configured by ACCOUNT_* variables."""
     port = env["ACCOUNT_PORT"]
     return Service(
@@ -28,8 +27,7 @@ def account_service(env: Dict[Text, Text]) -> Service:
     )
 
 
-def action_server(env: Dict[Text, Text], port: Optional[Text] = None,
-                  name: Text = "actions") -> Service:
+def action_server(env: dict[str, str], port: str | None = None, name: str = "actions") -> Service:
     """rasa-sdk serving actions/; the scaled topology runs several under other names and ports.
 
     It listens on ACTIONS_HOST (127.0.0.1 by default: only Rasa calls it; rasa-sdk's own default
@@ -44,8 +42,13 @@ def action_server(env: Dict[Text, Text], port: Optional[Text] = None,
     )
 
 
-def rasa_server(env: Dict[Text, Text], port: Optional[Text] = None, name: Text = "rasa",
-                endpoints: Path = ROOT / "endpoints.yml", model: Path = MODELS) -> Service:
+def rasa_server(
+    env: dict[str, str],
+    port: str | None = None,
+    name: str = "rasa",
+    endpoints: Path = ROOT / "endpoints.yml",
+    model: Path = MODELS,
+) -> Service:
     """A Rasa server with the REST channel, the connectors and the token-guarded HTTP API.
 
     The token reaches it as RASA_AUTH_TOKEN in its environment (bot.runtime.server passes it on),
@@ -55,19 +58,28 @@ def rasa_server(env: Dict[Text, Text], port: Optional[Text] = None, name: Text =
     return Service(
         name,
         [
-            python(), "-m", "bot.runtime", "run",
-            "--model", str(model),
-            "--interface", env["RASA_HOST"], "--port", port,
+            python(),
+            "-m",
+            "bot.runtime",
+            "run",
+            "--model",
+            str(model),
+            "--interface",
+            env["RASA_HOST"],
+            "--port",
+            port,
             "--enable-api",
-            "--credentials", str(ROOT / "credentials.yml"),
-            "--endpoints", str(endpoints),
+            "--credentials",
+            str(ROOT / "credentials.yml"),
+            "--endpoints",
+            str(endpoints),
         ],
         f"http://127.0.0.1:{port}/",
         ready_timeout=300.0,
     )
 
 
-def console_server(env: Dict[Text, Text]) -> Service:
+def console_server(env: dict[str, str]) -> Service:
     """The agents' console (services.console), configured by CONSOLE_* variables."""
     port = env["CONSOLE_PORT"]
     return Service(

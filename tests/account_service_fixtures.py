@@ -5,8 +5,8 @@ Three instances, each started once per session and always stopped:
 - `quick_service`: links expire after about a second and deleted addresses
   have no cooldown, to test what happens "after" without waiting;
 - `closed_service`: the production setup (outbox off, nothing seeded).
-(`scripted_server`, for the client's failure paths, is in tests/conftest.py.) Helpers are handed out as fixtures, since
-the tests folder is not a package to import from.
+(`scripted_server`, for the client's failure paths, is in tests/conftest.py.) Helpers are
+handed out as fixtures, since the tests folder is not a package to import from.
 """
 
 import os
@@ -15,9 +15,9 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, Optional
 
 import httpx
 import pytest
@@ -45,7 +45,7 @@ class AccountService:
     log: Path
     process: subprocess.Popen = field(repr=False)
 
-    def client(self, token: Optional[str] = None) -> httpx.Client:
+    def client(self, token: str | None = None) -> httpx.Client:
         """An HTTP client for this service, sending `token` (default: the right one)."""
         headers = {"Authorization": f"Bearer {token if token is not None else self.token}"}
         return httpx.Client(base_url=self.url, headers=headers, timeout=10.0)
@@ -60,7 +60,7 @@ class AccountService:
                 self.process.wait(timeout=10)
 
 
-def _environment(**overrides: str) -> Dict[str, str]:
+def _environment(**overrides: str) -> dict[str, str]:
     """This process's environment without any ACCOUNT_* setting, plus `overrides`."""
     return {**{k: v for k, v in os.environ.items() if not k.startswith("ACCOUNT_")}, **overrides}
 
@@ -95,7 +95,11 @@ def start_service(tmp: Path, **env_overrides: str) -> AccountService:
     env = _environment(**{**defaults, **env_overrides})
     with open(log, "w") as log_file:
         process = subprocess.Popen(
-            [PYTHON, "-m", "services.accounts"], cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT
+            [PYTHON, "-m", "services.accounts"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
         )
     service = AccountService(url=url, token=token, database=database, log=log, process=process)
     deadline = time.monotonic() + START_TIMEOUT
@@ -152,7 +156,7 @@ def register(client: httpx.Client, email: str, password: str = STRONG_PASSWORD) 
     assert response.status_code == 201, response.text
 
 
-def outbox(client: httpx.Client, email: str, expected: int = 1, wait: float = 5.0) -> List[Dict[str, str]]:
+def outbox(client: httpx.Client, email: str, expected: int = 1, wait: float = 5.0) -> list[dict[str, str]]:
     """The emails to `email`, waiting (bounded) until `expected` of them were queued.
 
     Emails are queued by a background task after the 202, so they appear a
@@ -184,7 +188,7 @@ def create_account() -> Callable[..., None]:
 
 
 @pytest.fixture(scope="session")
-def emails_to() -> Callable[..., List[Dict[str, str]]]:
+def emails_to() -> Callable[..., list[dict[str, str]]]:
     return outbox
 
 

@@ -2,11 +2,10 @@
 
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, List
 
 import pytest
-
 import support
 
 # Fixtures more than one folder uses: the account service (tests/services/accounts, and
@@ -18,7 +17,7 @@ MODEL = ROOT / "models" / "assistant.tar.gz"
 E2E = Path(__file__).resolve().parent / "e2e"
 
 
-def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Everything under tests/e2e/ is marked `e2e`: `pytest -m "not e2e"` is the fast tier."""
     for item in items:
         if E2E in Path(str(item.fspath)).parents:
@@ -38,6 +37,8 @@ def model() -> Path:
     if not MODEL.exists():
         subprocess.run(
             [sys.executable, "-m", "rasa", "train", "--fixed-model-name", "assistant", "--out", "models"],
-            cwd=ROOT, check=True, timeout=1800,
+            cwd=ROOT,
+            check=True,
+            timeout=1800,
         )
     return MODEL

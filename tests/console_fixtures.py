@@ -6,9 +6,9 @@ on free loopback ports, and stopped whatever happens.
 """
 
 import secrets
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, List
 
 import httpx
 import pytest
@@ -49,7 +49,7 @@ def _bare_console(tmp_path_factory: pytest.TempPathFactory) -> BareConsole:
 @pytest.fixture
 def make_console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], BareConsole]]:
     """Starts fresh consoles for one test; stops them after it."""
-    started: List[BareConsole] = []
+    started: list[BareConsole] = []
 
     def start() -> BareConsole:
         started.append(_bare_console(tmp_path_factory))
@@ -82,15 +82,17 @@ class Stack:
 
     def say(self, sender: str, text: str) -> list:
         """A customer message on the REST channel; returns the assistant's replies."""
-        response = httpx.post(f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text},
-                              timeout=60)
+        response = httpx.post(
+            f"{self.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
+        )
         response.raise_for_status()
         return response.json()
 
     def tracker(self, sender: str) -> dict:
         """The conversation as Rasa's HTTP API shows it."""
-        response = httpx.get(f"{self.rasa_url}/conversations/{sender}/tracker",
-                             params={"token": self.rasa_token}, timeout=30)
+        response = httpx.get(
+            f"{self.rasa_url}/conversations/{sender}/tracker", params={"token": self.rasa_token}, timeout=30
+        )
         response.raise_for_status()
         return response.json()
 
@@ -109,22 +111,33 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tracker_db = work / "tracker.db"
     endpoints = work / "endpoints.yml"
     endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n  enable_selective_domain: true\n'
-        f'tracker_store:\n  type: bot.runtime.tracker_store.SQLTrackerStore\n  dialect: "sqlite"\n  db: "{tracker_db}"\n'
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        "  enable_selective_domain: true\n"
+        "tracker_store:\n  type: bot.runtime.tracker_store.SQLTrackerStore\n"
+        f'  dialect: "sqlite"\n  db: "{tracker_db}"\n'
+        "lock_store:\n  type: bot.runtime.lock_store.InMemoryTicketLockStore\n"
     )
     rasa_token = secrets.token_urlsafe(24)
     env = console_env(work, tracker_db, f"http://127.0.0.1:{rasa_port}", rasa_token)
-    env.update({
-        "ACCOUNT_API_URL": f"http://127.0.0.1:{accounts_port}",
-        "ACCOUNT_DATABASE_URL": f"sqlite:///{work / 'accounts.db'}",
-        "ACCOUNT_DEV_OUTBOX": "1",
-        "ACCOUNT_SEED_DEMO": "1",
-        "RASA_HOST": "127.0.0.1", "RASA_PORT": str(rasa_port),
-        "ACTIONS_PORT": str(actions_port), "ACCOUNT_PORT": str(accounts_port),
-    })
+    env.update(
+        {
+            "ACCOUNT_API_URL": f"http://127.0.0.1:{accounts_port}",
+            "ACCOUNT_DATABASE_URL": f"sqlite:///{work / 'accounts.db'}",
+            "ACCOUNT_DEV_OUTBOX": "1",
+            "ACCOUNT_SEED_DEMO": "1",
+            "RASA_HOST": "127.0.0.1",
+            "RASA_PORT": str(rasa_port),
+            "ACTIONS_PORT": str(actions_port),
+            "ACCOUNT_PORT": str(accounts_port),
+        }
+    )
     # Started exactly as `make run` starts them, on this module's ports and files.
-    services = [account_service(env), action_server(env),
-                rasa_server(env, endpoints=endpoints, model=MODEL), console_service(env)]
+    services = [
+        account_service(env),
+        action_server(env),
+        rasa_server(env, endpoints=endpoints, model=MODEL),
+        console_service(env),
+    ]
     supervisor = Supervisor(services, env)
     try:
         supervisor.start()
@@ -140,7 +153,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def browser() -> Iterator[Browser]:
     """Headless Debian Chromium driven by Playwright (no browser download)."""
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (Debian packages chromium, chromium-driver)")
+        pytest.fail(
+            f"{CHROMIUM} is missing: `make test` installs it (Debian packages chromium, chromium-driver)"
+        )
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=60_000)
         try:

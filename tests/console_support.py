@@ -13,34 +13,46 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy import func, insert, select
 from support import free_port
 
-from services.console.schema import events, open_tracker_db
 from ops.environment import GENERATED
 from ops.processes import Service, Supervisor
 from ops.services import console_server
+from services.console.schema import events, open_tracker_db
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 PASSWORD = "violet anchor trombone 1987 sunrise"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 HTTP_TIMEOUT = 30.0
 T = TypeVar("T")
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def console_env(work: Path, tracker_db: Path, rasa_url: str, rasa_token: str) -> Dict[str, str]:
-    """The environment of a console on a free port over `tracker_db`, nothing taken from the project's .env."""
-    inherited = {k: v for k, v in os.environ.items()
-                 if not k.startswith(("CONSOLE_", "RASA_", "REST_CHANNEL", "ACCOUNT_"))}
+def console_env(work: Path, tracker_db: Path, rasa_url: str, rasa_token: str) -> dict[str, str]:
+    """The environment of a console on a free port over `tracker_db`, nothing taken from the
+    project's .env."""
+    inherited = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CONSOLE_", "RASA_", "REST_CHANNEL", "ACCOUNT_"))
+    }
     return {
         **inherited,
         # Every generated secret set, so that reading the project's .env never writes into it.
@@ -55,7 +67,7 @@ def console_env(work: Path, tracker_db: Path, rasa_url: str, rasa_token: str) ->
     }
 
 
-def console_service(env: Dict[str, str]) -> Service:
+def console_service(env: dict[str, str]) -> Service:
     """`python -m services.console serve` as the launcher starts it (ops.services), given a minute."""
     return dataclasses.replace(console_server(env), ready_timeout=60.0)
 
@@ -63,10 +75,10 @@ def console_service(env: Dict[str, str]) -> Service:
 class Console:
     """A running console and the way to reach it."""
 
-    def __init__(self, env: Dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str]) -> None:
         self.env = env
         self.url = f"http://127.0.0.1:{env['CONSOLE_PORT']}"
-        self._supervisor: Optional[Supervisor] = None
+        self._supervisor: Supervisor | None = None
 
     def start(self) -> "Console":
         self._supervisor = Supervisor([console_service(self.env)], self.env)
@@ -83,8 +95,15 @@ class Console:
 
     def cli(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
         """Runs `python -m services.console ARGS` with this console's settings."""
-        return subprocess.run([PYTHON, "-m", "services.console", *args], env=self.env, input=stdin,
-                              capture_output=True, text=True, timeout=120, cwd=PROJECT_ROOT)
+        return subprocess.run(
+            [PYTHON, "-m", "services.console", *args],
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=PROJECT_ROOT,
+        )
 
     def add_user(self, name: str, role: str = "agent") -> None:
         result = self.cli("create-user", name, "--role", role, "--password-stdin", stdin=PASSWORD + "\n")
@@ -98,8 +117,10 @@ class Console:
     def signed_in(self, name: str, password: str = PASSWORD) -> Iterator[httpx.Client]:
         """A client signed in as `name` through the real sign-in form, closed after the block."""
         with self.client() as client:
-            response = client.post("/login", data={"csrf_token": csrf_of(client, "/login"), "username": name,
-                                                   "password": password})
+            response = client.post(
+                "/login",
+                data={"csrf_token": csrf_of(client, "/login"), "username": name, "password": password},
+            )
             assert response.status_code == 303, response.text
             yield client
 
@@ -119,57 +140,107 @@ class Tracker:
         self.path = path
         self.engine = open_tracker_db(f"sqlite:///{path}")
 
-    def add(self, sender: str, rows: Iterable[Dict[str, Any]]) -> int:
+    def add(self, sender: str, rows: Iterable[dict[str, Any]]) -> int:
         """Stores the events of `sender`; returns how many."""
-        records = [{
-            "sender_id": sender, "type_name": row["event"], "timestamp": row["timestamp"],
-            "intent_name": (row.get("parse_data") or {}).get("intent", {}).get("name"),
-            "action_name": row.get("name") if row["event"] == "action" else None,
-            "data": json.dumps(row),
-        } for row in rows]
+        records = [
+            {
+                "sender_id": sender,
+                "type_name": row["event"],
+                "timestamp": row["timestamp"],
+                "intent_name": (row.get("parse_data") or {}).get("intent", {}).get("name"),
+                "action_name": row.get("name") if row["event"] == "action" else None,
+                "data": json.dumps(row),
+            }
+            for row in rows
+        ]
         with self.engine.begin() as connection:
             connection.execute(insert(events), records)
         return len(records)
 
-    def conversation(self, sender: str, messages: Sequence[Tuple[str, str, float]], start: Optional[float] = None,
-                     channel: str = "rest", language: str = "en", handoff: bool = False) -> int:
-        """Stores a conversation as Rasa would: session start, then each (text, intent, confidence) answered."""
+    def conversation(
+        self,
+        sender: str,
+        messages: Sequence[tuple[str, str, float]],
+        start: float | None = None,
+        channel: str = "rest",
+        language: str = "en",
+        handoff: bool = False,
+    ) -> int:
+        """Stores a conversation as Rasa would: session start, then each (text, intent,
+        confidence) answered."""
         t = start if start is not None else time.time()
-        rows: List[Dict[str, Any]] = [
-            {"event": "slot", "timestamp": t, "name": "session_started_metadata", "value": {"channel": channel}},
-            {"event": "action", "timestamp": t, "name": "action_session_start", "policy": None, "confidence": 1.0},
+        rows: list[dict[str, Any]] = [
+            {
+                "event": "slot",
+                "timestamp": t,
+                "name": "session_started_metadata",
+                "value": {"channel": channel},
+            },
+            {
+                "event": "action",
+                "timestamp": t,
+                "name": "action_session_start",
+                "policy": None,
+                "confidence": 1.0,
+            },
             {"event": "session_started", "timestamp": t},
             {"event": "action", "timestamp": t, "name": "action_listen", "policy": None, "confidence": None},
         ]
-        for index, (text, intent, confidence) in enumerate(messages):
+        for text, intent, confidence in messages:
             t += 1
             rows += [
-                {"event": "user", "timestamp": t, "text": text, "input_channel": channel,
-                 "metadata": {"channel": channel},
-                 "parse_data": {"intent": {"name": intent, "confidence": confidence},
-                                "entities": [{"entity": "language", "value": language, "start": 0, "end": 1}],
-                                "text": text}},
+                {
+                    "event": "user",
+                    "timestamp": t,
+                    "text": text,
+                    "input_channel": channel,
+                    "metadata": {"channel": channel},
+                    "parse_data": {
+                        "intent": {"name": intent, "confidence": confidence},
+                        "entities": [{"entity": "language", "value": language, "start": 0, "end": 1}],
+                        "text": text,
+                    },
+                },
                 {"event": "slot", "timestamp": t, "name": "language", "value": language},
-                {"event": "action", "timestamp": t, "name": f"utter_{intent}", "policy": "RulePolicy",
-                 "confidence": 1.0},
+                {
+                    "event": "action",
+                    "timestamp": t,
+                    "name": f"utter_{intent}",
+                    "policy": "RulePolicy",
+                    "confidence": 1.0,
+                },
                 {"event": "bot", "timestamp": t, "text": f"answer to {intent}", "metadata": {}},
-                {"event": "action", "timestamp": t, "name": "action_listen", "policy": "RulePolicy",
-                 "confidence": 1.0},
+                {
+                    "event": "action",
+                    "timestamp": t,
+                    "name": "action_listen",
+                    "policy": "RulePolicy",
+                    "confidence": 1.0,
+                },
             ]
         if handoff:
-            rows.append({"event": "action", "timestamp": t, "name": "action_handoff", "policy": "RulePolicy",
-                         "confidence": 1.0})
+            rows.append(
+                {
+                    "event": "action",
+                    "timestamp": t,
+                    "name": "action_handoff",
+                    "policy": "RulePolicy",
+                    "confidence": 1.0,
+                }
+            )
         return self.add(sender, rows)
 
     def count(self, sender: str) -> int:
         """How many events of `sender` are stored."""
         with self.engine.connect() as connection:
             return connection.execute(
-                select(func.count()).select_from(events).where(events.c.sender_id == sender)).scalar()
+                select(func.count()).select_from(events).where(events.c.sender_id == sender)
+            ).scalar()
 
 
-def wait_for(condition: Callable[[], T], timeout: float = 20.0, interval: float = 0.3,
-             message: str = "condition") -> T:
+def wait_for(
+    condition: Callable[[], T], timeout: float = 20.0, interval: float = 0.3, message: str = "condition"
+) -> T:
     """Polls `condition` until it returns something truthy; fails the test after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -178,4 +249,3 @@ def wait_for(condition: Callable[[], T], timeout: float = 20.0, interval: float 
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {message}")
-

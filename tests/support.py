@@ -3,10 +3,10 @@
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Dict, Iterator, List
-from contextlib import contextmanager
 
 
 def free_port() -> int:
@@ -23,11 +23,11 @@ class ScriptedServer:
     url: str
     status: int = 500
     # Answers for the first requests, in order; `status` after them.
-    statuses: List[int] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
     delay: float = 0.0
     body: bytes = b'{"error":"internal_error"}'
-    headers: Dict[str, str] = field(default_factory=dict)
-    requests: List[Dict[str, str]] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    requests: list[dict[str, str]] = field(default_factory=list)
 
 
 @contextmanager

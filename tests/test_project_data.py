@@ -9,9 +9,10 @@ from the customer's own words through NLU to the next action).
 import subprocess
 import sys
 from pathlib import Path
-from typing import List
 
 import pytest
+
+from bot.languages import LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "assistant.tar.gz"
@@ -20,7 +21,10 @@ MODEL = ROOT / "models" / "assistant.tar.gz"
 def rasa(*arguments: str, timeout: int = 900) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "rasa", *arguments],
-        cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -30,11 +34,14 @@ SENT_BY_CODE = {
 }
 
 
-def unexpected_warnings(stderr: str) -> List[str]:
+def unexpected_warnings(stderr: str) -> list[str]:
     """Rasa's warnings, less "not used in any story or rule" for the responses code sends."""
     allowed = {f"The utterance '{name}' is not used in any story or rule." for name in SENT_BY_CODE}
-    return [line for line in stderr.splitlines()
-            if "UserWarning" in line and not any(text in line for text in allowed)]
+    return [
+        line
+        for line in stderr.splitlines()
+        if "UserWarning" in line and not any(text in line for text in allowed)
+    ]
 
 
 def test_the_training_data_validates_without_a_warning() -> None:
@@ -46,10 +53,19 @@ def test_the_training_data_validates_without_a_warning() -> None:
 def test_every_article_story_passes_in_every_language(tmp_path: Path) -> None:
     if not MODEL.exists():
         pytest.fail("models/assistant.tar.gz is missing: run `make test`, which trains it first")
-    result = rasa("test", "core", "--model", str(MODEL), "--stories", "tests/stories",
-                  "--out", str(tmp_path), "--fail-on-prediction-errors")
+    result = rasa(
+        "test",
+        "core",
+        "--model",
+        str(MODEL),
+        "--stories",
+        "tests/stories",
+        "--out",
+        str(tmp_path),
+        "--fail-on-prediction-errors",
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     failed = tmp_path / "failed_test_stories.yml"
     assert not failed.exists() or "story:" not in failed.read_text(), failed.read_text()
-    for language in ("en", "ru", "fr"):
+    for language in LANGUAGES:
         assert (ROOT / "tests" / "stories" / f"test_article_{language}.yml").exists()

@@ -7,7 +7,7 @@ it with the warning. The text was normally redacted already by the input
 channel; the marker it leaves counts as a shared credential here too.
 """
 
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -23,7 +23,7 @@ from bot.redaction import REDACTION_MARKER, find_credentials
 ENTITY = "credential"
 
 
-def credential_span(text: Text) -> Optional[Tuple[int, int]]:
+def credential_span(text: str) -> Optional[Tuple[int, int]]:
     """Where the first secret, or the marker of a redacted one, sits in `text`."""
     marker = text.find(REDACTION_MARKER)
     if marker >= 0:
@@ -32,16 +32,14 @@ def credential_span(text: Text) -> Optional[Tuple[int, int]]:
     return spans[0] if spans else None
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class CredentialCue(GraphComponent, EntityExtractorMixin):
     """Adds `credential` = `shared` to messages holding a secret or its redaction marker."""
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,

@@ -6,8 +6,6 @@ use these entities through ordinary `from_entity` mappings and entity
 conditions, which keeps the dialogue in Rasa's own terms.
 """
 
-from typing import Text
-
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES
 from rasa.shared.nlu.training_data.message import Message
@@ -16,8 +14,8 @@ from rasa.shared.nlu.training_data.message import Message
 def add_message_entity(
     extractor: EntityExtractorMixin,
     message: Message,
-    entity: Text,
-    value: Text,
+    entity: str,
+    value: str,
     start: int,
     end: int,
 ) -> None:

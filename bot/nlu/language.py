@@ -16,7 +16,7 @@ tie for messages that carry no language at all.
 """
 
 import re
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -28,9 +28,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.languages import LANGUAGES
 from bot.nlu.entities import add_message_entity
 
-SUPPORTED = ("en", "ru", "fr")
 FALLBACK_INTENT = "nlu_fallback"
 # What it takes for a message the assistant did not understand to switch language.
 UNSURE_MIN_WORDS = 5
@@ -40,15 +40,13 @@ ENTITY = "language"
 
 _LINGUA = {Language.ENGLISH: "en", Language.RUSSIAN: "ru", Language.FRENCH: "fr"}
 # What carries no language: addresses, links, numbers, redaction markers.
-_NOISE = re.compile(
-    r"\S+@\S+|https?://\S+|www\.\S+|\[redacted:[^\]]*\]|[\d_]+", re.IGNORECASE
-)
+_NOISE = re.compile(r"\S+@\S+|https?://\S+|www\.\S+|\[redacted:[^\]]*\]|[\d_]+", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
 
 
-def evidence_span(text: Text) -> Tuple[int, int]:
+def evidence_span(text: str) -> Tuple[int, int]:
     """Where the `language` entity sits: the first word that carries language.
 
     Any span would do for filling the slot; the first real word keeps the
@@ -60,12 +58,12 @@ def evidence_span(text: Text) -> Tuple[int, int]:
     return match.span() if match else (0, len(text))
 
 
-def locale_language(locale: Optional[Text]) -> Optional[Text]:
+def locale_language(locale: Optional[str]) -> Optional[str]:
     """`ru` for a platform locale such as "ru", "ru-RU" or "ru_RU"; None if unsupported."""
     if not locale:
         return None
     code = re.split(r"[-_]", str(locale).strip().lower(), maxsplit=1)[0]
-    return code if code in SUPPORTED else None
+    return code if code in LANGUAGES else None
 
 
 class LanguageGuesser:
@@ -75,12 +73,10 @@ class LanguageGuesser:
         self.min_words = min_words
         self.min_confidence = min_confidence
         self._detector: LanguageDetector = (
-            LanguageDetectorBuilder.from_languages(*_LINGUA)
-            .with_preloaded_language_models()
-            .build()
+            LanguageDetectorBuilder.from_languages(*_LINGUA).with_preloaded_language_models().build()
         )
 
-    def best_guess(self, text: Text) -> Optional[Dict[Text, Any]]:
+    def best_guess(self, text: str) -> Optional[Dict[str, Any]]:
         """The most likely language of `text` with its confidence and word count."""
         cleaned = _NOISE.sub(" ", text)
         words = _WORD.findall(cleaned)
@@ -101,11 +97,11 @@ class LanguageGuesser:
 
     def decide(
         self,
-        text: Text,
-        current: Optional[Text],
-        locale: Optional[Text] = None,
+        text: str,
+        current: Optional[str],
+        locale: Optional[str] = None,
         understood: bool = True,
-    ) -> Optional[Text]:
+    ) -> Optional[str]:
         """The conversation's language after `text`, or None to keep `current`.
 
         Button payloads ("/affirm") are not words a customer typed and keep
@@ -121,9 +117,7 @@ class LanguageGuesser:
         if guess is None:
             return None if current else locale_language(locale)
         min_words, min_confidence = (
-            (self.min_words, self.min_confidence)
-            if understood
-            else (UNSURE_MIN_WORDS, UNSURE_MIN_CONFIDENCE)
+            (self.min_words, self.min_confidence) if understood else (UNSURE_MIN_WORDS, UNSURE_MIN_CONFIDENCE)
         )
         clear = guess["words"] >= min_words and guess["confidence"] >= min_confidence
         if clear:
@@ -133,24 +127,22 @@ class LanguageGuesser:
         return locale_language(locale) or guess["language"]
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class LanguageIdentifier(GraphComponent, EntityExtractorMixin):
     """Adds a `language` entity when the conversation's language is decided or changes."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         """`min_words` and `min_confidence` define a clear sentence that may switch language."""
         return {"min_words": 3, "min_confidence": 0.55}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: Dict[str, Any]) -> None:
         self._guesser = LanguageGuesser(config["min_words"], config["min_confidence"])
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,

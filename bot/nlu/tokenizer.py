@@ -10,7 +10,7 @@ token offsets stay those of the original words.
 """
 
 import re
-from typing import List, Text
+from typing import List
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.tokenizer import Token
@@ -23,13 +23,11 @@ _EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class AddressMaskingTokenizer(WhitespaceTokenizer):
     """WhitespaceTokenizer whose address and number tokens read as placeholders."""
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> List[Token]:
         """Splits like WhitespaceTokenizer, then masks addresses and numbers."""
         tokens = super().tokenize(message, attribute)
         for token in tokens:

@@ -18,14 +18,17 @@ own handling. `install` fails at start if either method is missing.
 """
 
 import logging
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from typing import Any, Awaitable, Callable, List, Optional
+from typing import Any
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Event, SlotSet
 from rasa.shared.exceptions import RasaException
+
+from bot.runtime.replace import replace_method, require_method
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +37,11 @@ HANDOFF_FAILED_RESPONSE = "utter_ticket_failed"
 HANDOFF_ACTION = "action_handoff"
 
 # The name of the custom action whose call failed during this turn's current action, if any.
-_failed_action: ContextVar[Optional[str]] = ContextVar("failed_remote_action", default=None)
+_failed_action: ContextVar[str | None] = ContextVar("failed_remote_action", default=None)
 
 
-def _noting_failures(run: Callable[..., Awaitable[List[Event]]]) -> Callable[..., Awaitable[List[Event]]]:
-    async def run_noting_failures(self: RemoteAction, *args: Any, **kwargs: Any) -> List[Event]:
+def _noting_failures(run: Callable[..., Awaitable[list[Event]]]) -> Callable[..., Awaitable[list[Event]]]:
+    async def run_noting_failures(self: RemoteAction, *args: Any, **kwargs: Any) -> list[Event]:
         try:
             return await run(self, *args, **kwargs)
         except ActionExecutionRejection:
@@ -52,7 +55,11 @@ def _noting_failures(run: Callable[..., Awaitable[List[Event]]]) -> Callable[...
 
 def _answering_outages(run_action: Callable[..., Awaitable[bool]]) -> Callable[..., Awaitable[bool]]:
     async def run_action_answering_outages(
-        self: MessageProcessor, action: Any, tracker: Any, output_channel: Any, nlg: Any,
+        self: MessageProcessor,
+        action: Any,
+        tracker: Any,
+        output_channel: Any,
+        nlg: Any,
         prediction: Any,
     ) -> bool:
         _failed_action.set(None)
@@ -61,15 +68,18 @@ def _answering_outages(run_action: Callable[..., Awaitable[bool]]) -> Callable[.
         if failed is None:
             return keep_predicting
         _failed_action.set(None)
-        logger.error("The action server could not run %s: the customer is told, the turn ends.",
-                     failed)
+        logger.error("The action server could not run %s: the customer is told, the turn ends.", failed)
         response = HANDOFF_FAILED_RESPONSE if failed == HANDOFF_ACTION else UNAVAILABLE_RESPONSE
-        events: List[Event] = []
+        events: list[Event] = []
         message = await nlg.generate(response, tracker, output_channel.name())
         if message:
-            events.append(BotUttered(message.get("text"), data={
-                key: value for key, value in message.items() if key != "text"
-            }, metadata={"utter_action": response}))
+            events.append(
+                BotUttered(
+                    message.get("text"),
+                    data={key: value for key, value in message.items() if key != "text"},
+                    metadata={"utter_action": response},
+                )
+            )
         if tracker.active_loop_name:
             events += [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None)]
         events.append(ActionExecuted(ACTION_LISTEN_NAME))
@@ -81,15 +91,12 @@ def _answering_outages(run_action: Callable[..., Awaitable[bool]]) -> Callable[.
 
 
 def install() -> None:
-    """Wraps the two methods; fails at start when this Rasa no longer has them."""
-    for owner, name in ((RemoteAction, "run"), (MessageProcessor, "_run_action")):
-        if not callable(getattr(owner, name, None)):
-            raise RuntimeError(
-                f"{owner.__name__}.{name} is missing: bot.runtime.action_outage was written for "
-                f"Rasa 3.6 and must be revised for this version."
-            )
-    if not getattr(RemoteAction.run, "_wrapped_by_outage", False):
-        RemoteAction.run = _noting_failures(RemoteAction.run)  # type: ignore[method-assign]
-        RemoteAction.run._wrapped_by_outage = True  # type: ignore[attr-defined]
-        MessageProcessor._run_action = _answering_outages(  # type: ignore[method-assign]
-            MessageProcessor._run_action)
+    """Wraps the two methods (once per process); fails at start when this Rasa lacks them."""
+    require_method(RemoteAction, "run")
+    require_method(MessageProcessor, "_run_action")
+    if getattr(RemoteAction.run, "_notes_outages", False):
+        return
+    noting = _noting_failures(RemoteAction.run)
+    noting._notes_outages = True  # type: ignore[attr-defined]
+    replace_method(RemoteAction, "run", noting)
+    replace_method(MessageProcessor, "_run_action", _answering_outages(MessageProcessor._run_action))

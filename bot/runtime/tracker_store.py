@@ -14,7 +14,8 @@ the second wall, for whatever reaches the store another way (the HTTP API, a new
 
 import contextlib
 import logging
-from typing import Any, Generator
+from collections.abc import Generator
+from typing import Any
 
 from rasa.core import tracker_store as rasa_tracker_store
 from rasa.core.tracker_store import ensure_schema_exists

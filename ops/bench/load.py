@@ -8,8 +8,8 @@ checked against what was really said.
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Dict, List, Sequence, Text
 
 import aiohttp
 
@@ -22,8 +22,8 @@ TURN_TIMEOUT_SECONDS = 60
 class Turn:
     """One message and what became of it."""
 
-    text: Text
-    status: int          # HTTP status, 0 when no answer came
+    text: str
+    status: int  # HTTP status, 0 when no answer came
     seconds: float
     replies: int
     started: float = 0.0  # time.monotonic() when it was sent
@@ -37,14 +37,14 @@ class Turn:
 class LoadResult:
     """Every turn of a run, per conversation, and the run's wall time."""
 
-    turns: Dict[Text, List[Turn]] = field(default_factory=dict)
+    turns: dict[str, list[Turn]] = field(default_factory=dict)
     seconds: float = 0.0
 
-    def all_turns(self) -> List[Turn]:
+    def all_turns(self) -> list[Turn]:
         return [t for turns in self.turns.values() for t in turns]
 
 
-async def _say(session: aiohttp.ClientSession, url: Text, sender: Text, text: Text) -> Turn:
+async def _say(session: aiohttp.ClientSession, url: str, sender: str, text: str) -> Turn:
     sent_at = time.monotonic()
     started = time.perf_counter()
     try:
@@ -57,7 +57,7 @@ async def _say(session: aiohttp.ClientSession, url: Text, sender: Text, text: Te
     return Turn(text, status, time.perf_counter() - started, replies, sent_at)
 
 
-async def play(url: Text, conversations: Sequence[Conversation], concurrency: int) -> LoadResult:
+async def play(url: str, conversations: Sequence[Conversation], concurrency: int) -> LoadResult:
     """Plays `conversations` with `concurrency` customers at a time."""
     result = LoadResult()
     queue: asyncio.Queue = asyncio.Queue()
@@ -66,6 +66,7 @@ async def play(url: Text, conversations: Sequence[Conversation], concurrency: in
     timeout = aiohttp.ClientTimeout(total=TURN_TIMEOUT_SECONDS)
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+
         async def customer() -> None:
             while not queue.empty():
                 conversation = queue.get_nowait()
@@ -79,7 +80,7 @@ async def play(url: Text, conversations: Sequence[Conversation], concurrency: in
     return result
 
 
-async def say_once(url: Text, sender: Text, text: Text) -> Turn:
+async def say_once(url: str, sender: str, text: str) -> Turn:
     """A single turn, outside any load (checking that a conversation still works)."""
     timeout = aiohttp.ClientTimeout(total=TURN_TIMEOUT_SECONDS)
     async with aiohttp.ClientSession(timeout=timeout) as session:

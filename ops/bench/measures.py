@@ -2,10 +2,10 @@
 
 import json
 import os
-from functools import lru_cache
 import urllib.parse
 import urllib.request
-from typing import Dict, List, Optional, Sequence, Text
+from collections.abc import Sequence
+from functools import cache
 
 from ops.bench.load import LoadResult, Turn
 
@@ -21,7 +21,7 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
-def summarise(result: LoadResult) -> Dict[Text, float]:
+def summarise(result: LoadResult) -> dict[str, float]:
     """p50/p95/p99 latency (ms) of answered turns, turns per second, errors."""
     turns = result.all_turns()
     answered = [t.seconds * 1000 for t in turns if t.ok]
@@ -35,7 +35,7 @@ def summarise(result: LoadResult) -> Dict[Text, float]:
     }
 
 
-def cpu_times() -> List[int]:
+def cpu_times() -> list[int]:
     """The machine's CPU counters from /proc/stat (user, nice, system, idle, iowait, irq, softirq,
     steal, ...), in clock ticks since boot."""
     with open("/proc/stat", encoding="ascii") as stat:
@@ -45,7 +45,7 @@ def cpu_times() -> List[int]:
 def steal_percent(before: Sequence[int], after: Sequence[int]) -> float:
     """Share of CPU time the hypervisor gave to other machines between two readings: a run
     taken while it was high was measured on a slower machine than its neighbours."""
-    deltas = [b - a for a, b in zip(before, after)]
+    deltas = [b - a for a, b in zip(before, after, strict=True)]
     total = sum(deltas[:8]) or 1
     return round(100 * deltas[7] / total, 1)
 
@@ -54,8 +54,8 @@ def tree_cpu_seconds(root: int) -> float:
     """CPU time (user + system, seconds) used so far by process `root` and its descendants,
     including the children it has already reaped. A process tree rather than a process group:
     PostgreSQL's backends each start a session of their own."""
-    children: Dict[int, List[int]] = {}
-    own: Dict[int, int] = {}
+    children: dict[int, list[int]] = {}
+    own: dict[int, int] = {}
     reaped = 0
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -78,7 +78,7 @@ def tree_cpu_seconds(root: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def peak_rss_mb(pid: int) -> Optional[float]:
+def peak_rss_mb(pid: int) -> float | None:
     """The process's peak resident set (VmHWM) in MB, None when it has gone."""
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as status:
@@ -90,20 +90,22 @@ def peak_rss_mb(pid: int) -> Optional[float]:
     return None
 
 
-def stored_events(rasa_url: Text, token: Text, sender: Text) -> List[Dict]:
+def stored_events(rasa_url: str, token: str, sender: str) -> list[dict]:
     """The events Rasa's tracker store holds for `sender`, in stored order (HTTP API)."""
-    url = (f"{rasa_url}/conversations/{urllib.parse.quote(sender, safe='')}/tracker"
-           f"?token={urllib.parse.quote(token)}")
+    url = (
+        f"{rasa_url}/conversations/{urllib.parse.quote(sender, safe='')}/tracker"
+        f"?token={urllib.parse.quote(token)}"
+    )
     with urllib.request.urlopen(url, timeout=30) as response:
         return json.load(response).get("events", [])
 
 
-def stored_user_texts(rasa_url: Text, token: Text, sender: Text) -> List[Text]:
+def stored_user_texts(rasa_url: str, token: str, sender: str) -> list[str | None]:
     """The user messages stored for `sender`, in stored order."""
     return [e.get("text") for e in stored_events(rasa_url, token, sender) if e.get("event") == "user"]
 
 
-def order_problem(sent: Sequence[Turn], stored: Sequence[Text]) -> Optional[Text]:
+def order_problem(sent: Sequence[Turn], stored: Sequence[str | None]) -> str | None:
     """Why `stored` is not `sent` in order without duplicates, or None when it is.
 
     A turn that failed may or may not have been stored (a worker may die after storing it); an
@@ -111,7 +113,8 @@ def order_problem(sent: Sequence[Turn], stored: Sequence[Text]) -> Optional[Text
     be `sent` with some failed turns left out; with repeated texts ("yes" twice) more than one
     alignment can exist, and any one will do.
     """
-    @lru_cache(maxsize=None)
+
+    @cache
     def fits(i: int, j: int) -> bool:
         if i == len(sent):
             return j == len(stored)
@@ -129,6 +132,6 @@ def order_problem(sent: Sequence[Turn], stored: Sequence[Text]) -> Optional[Text
     return "stored messages out of order or stored twice"
 
 
-def ratio(ours: float, reference: float) -> Optional[float]:
+def ratio(ours: float, reference: float) -> float | None:
     """ours / reference, None when the reference is 0."""
     return round(ours / reference, 2) if reference else None

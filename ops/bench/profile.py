@@ -11,7 +11,6 @@ import signal
 import subprocess
 from collections import Counter
 from pathlib import Path
-from typing import Dict, Text
 
 from ops.environment import ROOT
 
@@ -20,8 +19,10 @@ PY_SPY = ROOT / ".venv-tools" / "bin" / "py-spy"
 CATEGORIES = (
     ("tracker store (SQL)", ("sqlalchemy", "sql_tracker_store", "psycopg2", "sqlite3")),
     ("lock store", ("lock_store", "redis/")),
-    ("tracker replay (events applied to a tracker)", ("rasa/shared/core/trackers.py",
-                                                      "rasa/shared/core/events.py")),
+    (
+        "tracker replay (events applied to a tracker)",
+        ("rasa/shared/core/trackers.py", "rasa/shared/core/events.py"),
+    ),
     ("NLU (tokenizer, featurizers, DIET, language id)", ("rasa/nlu/", "bot/nlu/", "lingua")),
     ("dialogue policies", ("rasa/core/policies/",)),
     ("TensorFlow", ("tensorflow", "keras")),
@@ -42,11 +43,25 @@ class Profiler:
         if not binary:
             raise RuntimeError("py-spy is not installed (make installs it into .venv-tools)")
         self.process = subprocess.Popen(
-            [binary, "record", "--pid", str(pid), "--format", "raw", "--rate", "100",
-             "--nonblocking", "--output", str(out)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            [
+                binary,
+                "record",
+                "--pid",
+                str(pid),
+                "--format",
+                "raw",
+                "--rate",
+                "100",
+                "--nonblocking",
+                "--output",
+                str(out),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
 
-    def stop(self) -> Dict[Text, float]:
+    def stop(self) -> dict[str, float]:
         """Ends the recording (py-spy writes its file on SIGINT) and returns the breakdown."""
         self.process.send_signal(signal.SIGINT)
         _, errors = self.process.communicate(timeout=60)
@@ -55,7 +70,7 @@ class Profiler:
         return breakdown(self.out)
 
 
-def _category(stack: Text) -> Text:
+def _category(stack: str) -> str:
     frames = stack.split(";")
     if any(marker in frames[-1] for marker in IDLE):
         return "idle (event loop waiting)"
@@ -66,7 +81,7 @@ def _category(stack: Text) -> Text:
     return "other (asyncio, logging, JSON, ...)"
 
 
-def breakdown(collapsed: Path) -> Dict[Text, float]:
+def breakdown(collapsed: Path) -> dict[str, float]:
     """Share of samples (%) per category from py-spy's collapsed stacks ("a;b;c 12" lines)."""
     counts: Counter = Counter()
     for line in collapsed.read_text(encoding="utf-8", errors="replace").splitlines():
@@ -75,4 +90,3 @@ def breakdown(collapsed: Path) -> Dict[Text, float]:
             counts[_category(stack)] += int(number)
     total = sum(counts.values()) or 1
     return {name: round(100 * n / total, 1) for name, n in counts.most_common()}
-

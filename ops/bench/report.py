@@ -4,70 +4,97 @@ Every figure of ours is printed beside the reference's from the same run and as 
 `serialisable` is what goes to results/bench.json.
 """
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from ops.bench.measures import ratio
 
 
-def _row(label: Text, level: Text, figures: Dict[Text, Any], ref: Dict[Text, Any]) -> Text:
-    def times(key: Text) -> Text:
+def _row(label: str, level: str, figures: dict[str, Any], ref: dict[str, Any]) -> str:
+    def times(key: str) -> str:
         value = ratio(figures[key], ref[key])
         return f"{value:.2f}x" if value is not None and figures is not ref else ""
 
-    return (f"{label:<16}{level:>4} {figures['p50_ms']:>8.1f} {figures['p95_ms']:>8.1f} "
-            f"{figures['p99_ms']:>8.1f} {figures['turns_per_s']:>8.2f} {figures['errors']:>6} "
-            f"{times('p50_ms'):>7} {times('p99_ms'):>7} {times('turns_per_s'):>9} "
-            f"{figures.get('cpu_steal_pct', 0):>6.1f}")
+    return (
+        f"{label:<16}{level:>4} {figures['p50_ms']:>8.1f} {figures['p95_ms']:>8.1f} "
+        f"{figures['p99_ms']:>8.1f} {figures['turns_per_s']:>8.2f} {figures['errors']:>6} "
+        f"{times('p50_ms'):>7} {times('p99_ms'):>7} {times('turns_per_s'):>9} "
+        f"{figures.get('cpu_steal_pct', 0):>6.1f}"
+    )
 
 
-def table(report: Dict[Text, Any]) -> Text:
+def table(report: dict[str, Any]) -> str:
     """The printed report: every figure of ours beside the reference's and as a ratio to it."""
     ref = report["reference"]
-    lines = ["", "Turn latency (ms) and throughput over the REST webhook; ratios are ours / reference",
-             f"{'setup':<16}{'cust':>4} {'p50':>8} {'p95':>8} {'p99':>8} {'turns/s':>8} "
-             f"{'errors':>6} {'p50 x':>7} {'p99 x':>7} {'turns/s x':>9} {'steal%':>6}"]
+    lines = [
+        "",
+        "Turn latency (ms) and throughput over the REST webhook; ratios are ours / reference",
+        f"{'setup':<16}{'cust':>4} {'p50':>8} {'p95':>8} {'p99':>8} {'turns/s':>8} "
+        f"{'errors':>6} {'p50 x':>7} {'p99 x':>7} {'turns/s x':>9} {'steal%':>6}",
+    ]
     for level in ("1", "20"):
         ref_figures = ref["levels"][level]
-        for label, key in (("reference", "reference"), ("make run", "run"),
-                           ("make run-scaled", "scaled")):
+        for label, key in (("reference", "reference"), ("make run", "run"), ("make run-scaled", "scaled")):
             lines.append(_row(label, level, report[key]["levels"][level], ref_figures))
-    lines.append("(steal%: CPU time the hypervisor took for other machines during that run; "
-                 "figures taken while it was high are not comparable)")
+    lines.append(
+        "(steal%: CPU time the hypervisor took for other machines during that run; "
+        "figures taken while it was high are not comparable)"
+    )
     lines.append("")
     for key, label in (("run", "make run"), ("scaled", "make run-scaled")):
-        emails = [f"{report[key]['levels'][lv]['emails']}/{report[key]['levels'][lv]['turns'] // 6}"
-                  for lv in ("1", "20")]
-        lines.append(f"account-API emails found in the outbox ({label}, 1 / 20 customers): "
-                     f"{' / '.join(emails)}")
+        emails = [
+            f"{report[key]['levels'][lv]['emails']}/{report[key]['levels'][lv]['turns'] // 6}"
+            for lv in ("1", "20")
+        ]
+        lines.append(
+            f"account-API emails found in the outbox ({label}, 1 / 20 customers): {' / '.join(emails)}"
+        )
     lines += ["", "CPU milliseconds per answered turn at 20 customers, per service"]
     for key in ("reference", "run", "scaled"):
         used = report[key]["levels"]["20"].get("cpu_ms_per_turn", {})
-        lines.append(f"  {key:<10}" + "  ".join(f"{name} {ms}" for name, ms in used.items())
-                     + f"  (total {round(sum(used.values()), 1)})")
+        lines.append(
+            f"  {key:<10}"
+            + "  ".join(f"{name} {ms}" for name, ms in used.items())
+            + f"  (total {round(sum(used.values()), 1)})"
+        )
     lines += ["", "Peak resident memory (MB) per process"]
     for key in ("reference", "run", "scaled"):
-        lines.append(f"  {key:<10}" + "  ".join(f"{name} {mb}" for name, mb in
-                                                  report[key]["memory_mb"].items()))
-    for key, label in (("reference", "reference"), ("run", "make run"),
-                       ("scaled", "make run-scaled, worker 1")):
+        lines.append(
+            f"  {key:<10}" + "  ".join(f"{name} {mb}" for name, mb in report[key]["memory_mb"].items())
+        )
+    for key, label in (
+        ("reference", "reference"),
+        ("run", "make run"),
+        ("scaled", "make run-scaled, worker 1"),
+    ):
         profile = report[key]["levels"]["20"].get("profile")
         if profile:
-            lines.append(f"CPU of {label} at 20 customers (py-spy, % of samples): " +
-                         ", ".join(f"{name} {share}" for name, share in profile.items()))
+            lines.append(
+                f"CPU of {label} at 20 customers (py-spy, % of samples): "
+                + ", ".join(f"{name} {share}" for name, share in profile.items())
+            )
     under = report["understanding"]
-    lines += ["", "Understanding",
-              f"  NLU parse p50 (ms): reference {ref['parse_p50_ms']}, make run "
-              f"{report['run']['parse_p50_ms']} ({ratio(report['run']['parse_p50_ms'], ref['parse_p50_ms'])}x)",
-              f"  training from scratch (s): reference {ref['training_s']}, ours "
-              f"{report['training_s']} ({ratio(report['training_s'], ref['training_s'])}x)",
-              f"  model archive (MB): reference {ref.get('model_mb')}, ours {report.get('model_mb')}",
-              "  cross-validated accuracy: " + (
-                  ", ".join(f"{k} {v:.3f}" for k, v in under["accuracy"].items()) + f" ({under['source']})"
-                  if "accuracy" in under else under["source"])]
+    lines += [
+        "",
+        "Understanding",
+        f"  NLU parse p50 (ms): reference {ref['parse_p50_ms']}, make run "
+        f"{report['run']['parse_p50_ms']} ({ratio(report['run']['parse_p50_ms'], ref['parse_p50_ms'])}x)",
+        f"  training from scratch (s): reference {ref['training_s']}, ours "
+        f"{report['training_s']} ({ratio(report['training_s'], ref['training_s'])}x)",
+        f"  model archive (MB): reference {ref.get('model_mb')}, ours {report.get('model_mb')}",
+        "  cross-validated accuracy: "
+        + (
+            ", ".join(f"{k} {v:.3f}" for k, v in under["accuracy"].items()) + f" ({under['source']})"
+            if "accuracy" in under
+            else under["source"]
+        ),
+    ]
     order = report["scaled"]["order"]
     workers = report["scaled"]["workers"]
-    lines += ["", f"Order under load (make run-scaled, {workers} workers): {order['conversations']} stored "
-                  f"transcripts checked, {len(order['problems'])} out of order or duplicated"]
+    lines += [
+        "",
+        f"Order under load (make run-scaled, {workers} workers): {order['conversations']} stored "
+        f"transcripts checked, {len(order['problems'])} out of order or duplicated",
+    ]
     lines += [f"  {p}" for p in order["problems"][:10]]
     lines += ["", f"Faults (make run-scaled, {workers} workers)"]
     lines += [f"  {f['stage']}: {f['outcome']}" for f in report["scaled"]["faults"]]
@@ -75,25 +102,32 @@ def table(report: Dict[Text, Any]) -> Text:
     return "\n".join(lines)
 
 
-def targets(report: Dict[Text, Any]) -> List[Any]:
+def targets(report: dict[str, Any]) -> list[Any]:
     """The issue's targets, each with whether this run met it."""
     ref, run, scaled = (report[k]["levels"] for k in ("reference", "run", "scaled"))
     workers = [mb for name, mb in report["scaled"]["memory_mb"].items() if name.startswith("rasa-")]
     return [
-        ("one customer: p50 turn latency <= 1.0x the reference's (make run)",
-         run["1"]["p50_ms"] <= ref["1"]["p50_ms"]),
-        ("20 customers on make run-scaled: throughput >= 2x the reference's",
-         scaled["20"]["turns_per_s"] >= 2 * ref["20"]["turns_per_s"]),
-        ("20 customers on make run-scaled: p99 <= 1.0x the reference's",
-         scaled["20"]["p99_ms"] <= ref["20"]["p99_ms"]),
+        (
+            "one customer: p50 turn latency <= 1.0x the reference's (make run)",
+            run["1"]["p50_ms"] <= ref["1"]["p50_ms"],
+        ),
+        (
+            "20 customers on make run-scaled: throughput >= 2x the reference's",
+            scaled["20"]["turns_per_s"] >= 2 * ref["20"]["turns_per_s"],
+        ),
+        (
+            "20 customers on make run-scaled: p99 <= 1.0x the reference's",
+            scaled["20"]["p99_ms"] <= ref["20"]["p99_ms"],
+        ),
         ("20 customers on make run-scaled: no error", scaled["20"]["errors"] == 0),
         ("each Rasa worker <= 1.2 GB resident", bool(workers) and max(workers) <= 1200),
         ("training from scratch < 5 minutes", report["training_s"] < 300),
     ]
 
 
-def serialisable(report: Dict[Text, Any]) -> Dict[Text, Any]:
+def serialisable(report: dict[str, Any]) -> dict[str, Any]:
     """The report without the raw turns (kept in memory for the checks only)."""
+
     def clean(value: Any) -> Any:
         if isinstance(value, dict):
             if "figures" in value and "result" in value:

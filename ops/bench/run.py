@@ -22,8 +22,9 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Dict, Optional, Sequence, Text
+from typing import Any, TextIO
 
 from ops.bench import faults, reference
 from ops.bench.load import LoadResult, play
@@ -44,15 +45,21 @@ from ops.environment import ROOT, local_environment
 from ops.processes import Supervisor, stop_on_signals
 from ops.services import account_service, action_server, console_server, python, rasa_server
 
-PARSE_TEXTS = ("I forgot my password", "я не помню пароль", "je ne reçois pas le mail",
-               "hello", "yes", "my email is someone@example.com")
+PARSE_TEXTS = (
+    "I forgot my password",
+    "я не помню пароль",
+    "je ne reçois pas le mail",
+    "hello",
+    "yes",
+    "my email is someone@example.com",
+)
 PROFILES = ROOT / "results" / "profiles"
 # The bench's servers listen on ports of their own (5205, 53xx, 54xx, 83xx, 84xx), apart from
 # `make run`'s, so that both can run at once.
 REFERENCE_PORT = 5205
 
 
-def progress(message: Text) -> None:
+def progress(message: str) -> None:
     """One line of progress on stderr, so the table on stdout stays clean."""
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
@@ -62,9 +69,23 @@ def train_ours(out: Path) -> float:
     env = dict(os.environ, RASA_CACHE_DIRECTORY=str(out / "cache"))
     started = time.perf_counter()
     result = subprocess.run(
-        [python(), "-m", "rasa", "train", "--force", "--fixed-model-name", "assistant",
-         "--out", str(out / "models")],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [
+            python(),
+            "-m",
+            "rasa",
+            "train",
+            "--force",
+            "--fixed-model-name",
+            "assistant",
+            "--out",
+            str(out / "models"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     if result.returncode:
         raise RuntimeError(f"training failed: {result.stdout.strip()[-1000:]}")
     return time.perf_counter() - started
@@ -75,14 +96,16 @@ def model_mb(folder: Path) -> float:
     return round(sum(p.stat().st_size for p in folder.glob("*.tar.gz")) / 1e6, 1)
 
 
-def parse_latency_ms(rasa_url: Text, token: Text, rounds: int = 5) -> float:
+def parse_latency_ms(rasa_url: str, token: str, rounds: int = 5) -> float:
     """p50 of /model/parse over a few messages in the three languages (NLU alone, no dialogue)."""
     timings = []
     for _ in range(rounds):
         for text in PARSE_TEXTS:
             request = urllib.request.Request(
-                f"{rasa_url}/model/parse?token={token}", data=json.dumps({"text": text}).encode(),
-                headers={"Content-Type": "application/json"})
+                f"{rasa_url}/model/parse?token={token}",
+                data=json.dumps({"text": text}).encode(),
+                headers={"Content-Type": "application/json"},
+            )
             started = time.perf_counter()
             with urllib.request.urlopen(request, timeout=30) as response:
                 response.read()
@@ -90,33 +113,40 @@ def parse_latency_ms(rasa_url: Text, token: Text, rounds: int = 5) -> float:
     return round(percentile(timings, 50), 1)
 
 
-def create_accounts(account_url: Text, token: Text, items: Sequence[Conversation]) -> None:
+def create_accounts(account_url: str, token: str, items: Sequence[Conversation]) -> None:
     """Gives each conversation's address an account, so that its flow really sends an email."""
     for conversation in items:
         request = urllib.request.Request(
             f"{account_url}/v1/accounts",
-            data=json.dumps({"email": conversation.email,
-                             "password": secrets.token_urlsafe(18)}).encode(),
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+            data=json.dumps({"email": conversation.email, "password": secrets.token_urlsafe(18)}).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             response.read()
 
 
-def emails_sent(account_url: Text, token: Text, items: Sequence[Conversation]) -> int:
+def emails_sent(account_url: str, token: str, items: Sequence[Conversation]) -> int:
     """How many of the conversations' addresses received their email (checked in the outbox)."""
     count = 0
     for conversation in items:
         request = urllib.request.Request(
             f"{account_url}/v1/outbox?to={urllib.parse.quote(conversation.email)}",
-            headers={"Authorization": f"Bearer {token}"})
+            headers={"Authorization": f"Bearer {token}"},
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             count += bool(json.load(response))
     return count
 
 
-async def load_levels(rest_url: Text, script: Sequence, prefix: Text, quick: bool,
-                      supervisor: Supervisor, prepare=None,
-                      profile_pid: Optional[int] = None) -> Dict[Text, Any]:
+async def load_levels(
+    rest_url: str,
+    script: Sequence,
+    prefix: str,
+    quick: bool,
+    supervisor: Supervisor,
+    prepare: Callable[[list[Conversation]], None] | None = None,
+    profile_pid: int | None = None,
+) -> dict[str, Any]:
     """Warm-up, then 1 and 20 concurrent customers; returns the figures and the conversations.
 
     Each level also reports the CPU milliseconds per answered turn that each service used, so
@@ -124,40 +154,54 @@ async def load_levels(rest_url: Text, script: Sequence, prefix: Text, quick: boo
     by py-spy during the 20-customer run.
     """
     await play(rest_url, conversations(script, 3, f"{prefix}-warm"), 3)
-    levels: Dict[Text, Any] = {}
+    levels: dict[str, Any] = {}
     for concurrency, count in ((1, 6 if quick else 12), (20, 20 if quick else 60)):
         items = conversations(script, count, f"{prefix}-c{concurrency}")
         if prepare:
             prepare(items)
         progress(f"{prefix}: {count} conversations, {concurrency} at a time")
-        profiler = (Profiler(profile_pid, PROFILES / f"{prefix}-{concurrency}.txt")
-                    if profile_pid and concurrency > 1 else None)
+        profiler = (
+            Profiler(profile_pid, PROFILES / f"{prefix}-{concurrency}.txt")
+            if profile_pid and concurrency > 1
+            else None
+        )
         before, used = cpu_times(), cpu_by_service(supervisor)
         result = await play(rest_url, items, concurrency)
-        figures = summarise(result)
+        figures: dict[str, Any] = dict(summarise(result))
         figures["cpu_steal_pct"] = steal_percent(before, cpu_times())
         answered = max(1, figures["turns"] - figures["errors"])
         figures["cpu_ms_per_turn"] = {
             name: round(1000 * (seconds - used[name]) / answered, 1)
-            for name, seconds in cpu_by_service(supervisor).items() if name in used}
+            for name, seconds in cpu_by_service(supervisor).items()
+            if name in used
+        }
         if profiler:
             figures["profile"] = profiler.stop()
         levels[str(concurrency)] = {"figures": figures, "result": result, "items": items}
     return levels
 
 
-def cpu_by_service(supervisor: Supervisor) -> Dict[Text, float]:
+def cpu_by_service(supervisor: Supervisor) -> dict[str, float]:
     """CPU seconds used so far by each running service (with the processes it started)."""
-    return {s.name: tree_cpu_seconds(s.process.pid) for s in supervisor.services
-            if s.process and s.process.poll() is None}
+    return {
+        s.name: tree_cpu_seconds(s.process.pid)
+        for s in supervisor.services
+        if s.process and s.process.poll() is None
+    }
 
 
-def memory(supervisor: Supervisor) -> Dict[Text, Optional[float]]:
+def _pid(supervisor: Supervisor, name: str) -> int | None:
+    """The process id of the started service `name`, for the profiler."""
+    process = supervisor.service(name).process
+    return process.pid if process else None
+
+
+def memory(supervisor: Supervisor) -> dict[str, float | None]:
     """Peak resident memory (MB) of each service's main process."""
     return {s.name: peak_rss_mb(s.process.pid) for s in supervisor.services if s.process}
 
 
-def bench_reference(work: Path, quick: bool, log, profile: bool) -> Dict[Text, Any]:
+def bench_reference(work: Path, quick: bool, log: TextIO, profile: bool) -> dict[str, Any]:
     folder = work / "reference"
     progress("reference: rasa init (trains the vanilla assistant)")
     training = reference.create_and_train(folder)
@@ -166,26 +210,37 @@ def bench_reference(work: Path, quick: bool, log, profile: bool) -> Dict[Text, A
     try:
         supervisor.start()
         url = f"http://127.0.0.1:{REFERENCE_PORT}"
-        pid = supervisor.service("reference").process.pid if profile else None
-        levels = asyncio.run(load_levels(f"{url}/webhooks/rest/webhook", REFERENCE, "reference",
-                                         quick, supervisor, profile_pid=pid))
-        return {"training_s": round(training, 1), "parse_p50_ms": parse_latency_ms(url, token),
-                "model_mb": model_mb(folder / "models"),
-                "levels": levels, "memory_mb": memory(supervisor)}
+        pid = _pid(supervisor, "reference") if profile else None
+        levels = asyncio.run(
+            load_levels(
+                f"{url}/webhooks/rest/webhook", REFERENCE, "reference", quick, supervisor, profile_pid=pid
+            )
+        )
+        return {
+            "training_s": round(training, 1),
+            "parse_p50_ms": parse_latency_ms(url, token),
+            "model_mb": model_mb(folder / "models"),
+            "levels": levels,
+            "memory_mb": memory(supervisor),
+        }
     finally:
         supervisor.stop()
 
 
-def ours_environment(overrides: Dict[Text, Text]) -> Dict[Text, Text]:
+def ours_environment(overrides: dict[str, str]) -> dict[str, str]:
     """`make run`'s environment (secrets from .env) with the bench's own ports and files.
 
     Every address is derived from the bench's ports, whatever the shell or .env says, so that the
     bench never creates accounts in, or sends emails through, a real account API.
     """
-    ports = {"ACTION_ENDPOINT_URL": f"http://127.0.0.1:{overrides['ACTIONS_PORT']}/webhook",
-             "ACCOUNT_API_URL": f"http://127.0.0.1:{overrides['ACCOUNT_PORT']}",
-             "RASA_URL": f"http://127.0.0.1:{overrides['RASA_PORT']}",
-             "ACCOUNT_DEV_OUTBOX": "1", "REST_CHANNEL_TOKEN": "", "RASA_HOST": "127.0.0.1"}
+    ports = {
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{overrides['ACTIONS_PORT']}/webhook",
+        "ACCOUNT_API_URL": f"http://127.0.0.1:{overrides['ACCOUNT_PORT']}",
+        "RASA_URL": f"http://127.0.0.1:{overrides['RASA_PORT']}",
+        "ACCOUNT_DEV_OUTBOX": "1",
+        "REST_CHANNEL_TOKEN": "",
+        "RASA_HOST": "127.0.0.1",
+    }
     return local_environment({**os.environ, **overrides, **ports})
 
 
@@ -200,44 +255,62 @@ def ours_endpoints(work: Path) -> Path:
     return path
 
 
-async def measure_ours(env: Dict[Text, Text], quick: bool, prefix: Text, supervisor: Supervisor,
-                       profile_pid: Optional[int] = None) -> Dict[Text, Any]:
+async def measure_ours(
+    env: dict[str, str], quick: bool, prefix: str, supervisor: Supervisor, profile_pid: int | None = None
+) -> dict[str, Any]:
     """Load levels over our REST channel, each conversation's address given an account first."""
     rest = f"http://127.0.0.1:{env['RASA_PORT']}/webhooks/rest/webhook"
     account_url, token = env["ACCOUNT_API_URL"], env["ACCOUNT_API_TOKEN"]
-    levels = await load_levels(rest, OURS, prefix, quick, supervisor,
-                               prepare=lambda items: create_accounts(account_url, token, items),
-                               profile_pid=profile_pid)
+    levels = await load_levels(
+        rest,
+        OURS,
+        prefix,
+        quick,
+        supervisor,
+        prepare=lambda items: create_accounts(account_url, token, items),
+        profile_pid=profile_pid,
+    )
     for level in levels.values():
         level["figures"]["emails"] = emails_sent(account_url, token, level["items"])
     return levels
 
 
-def bench_run(work: Path, model: Path, quick: bool, log, profile: bool) -> Dict[Text, Any]:
+def bench_run(work: Path, model: Path, quick: bool, log: TextIO, profile: bool) -> dict[str, Any]:
     """Ours as `make run` starts it: one Rasa process on SQLite, actions, accounts, console."""
     folder = work / "run"
     folder.mkdir()
-    env = ours_environment({
-        "RASA_PORT": "5305", "ACTIONS_PORT": "5355", "ACCOUNT_PORT": "8301", "CONSOLE_PORT": "8302",
-        "ACCOUNT_DATABASE_URL": f"sqlite:///{folder / 'accounts.db'}",
-        "CONSOLE_DB_URL": f"sqlite:///{folder / 'console.db'}",
-        "CONSOLE_TRACKER_DB_URL": f"sqlite:///{folder / 'tracker.db'}",
-    })
-    services = [account_service(env), action_server(env),
-                rasa_server(env, endpoints=ours_endpoints(folder), model=model),
-                console_server(env)]
+    env = ours_environment(
+        {
+            "RASA_PORT": "5305",
+            "ACTIONS_PORT": "5355",
+            "ACCOUNT_PORT": "8301",
+            "CONSOLE_PORT": "8302",
+            "ACCOUNT_DATABASE_URL": f"sqlite:///{folder / 'accounts.db'}",
+            "CONSOLE_DB_URL": f"sqlite:///{folder / 'console.db'}",
+            "CONSOLE_TRACKER_DB_URL": f"sqlite:///{folder / 'tracker.db'}",
+        }
+    )
+    services = [
+        account_service(env),
+        action_server(env),
+        rasa_server(env, endpoints=ours_endpoints(folder), model=model),
+        console_server(env),
+    ]
     supervisor = Supervisor(services, env, log)
     try:
         supervisor.start()
-        pid = supervisor.service("rasa").process.pid if profile else None
+        pid = _pid(supervisor, "rasa") if profile else None
         levels = asyncio.run(measure_ours(env, quick, "run", supervisor, pid))
-        return {"parse_p50_ms": parse_latency_ms(env["RASA_URL"], env["RASA_AUTH_TOKEN"]),
-                "levels": levels, "memory_mb": memory(supervisor)}
+        return {
+            "parse_p50_ms": parse_latency_ms(env["RASA_URL"], env["RASA_AUTH_TOKEN"]),
+            "levels": levels,
+            "memory_mb": memory(supervisor),
+        }
     finally:
         supervisor.stop()
 
 
-def check_order(rasa_url: Text, token: Text, results: Sequence[LoadResult]) -> Dict[Text, Any]:
+def check_order(rasa_url: str, token: str, results: Sequence[LoadResult]) -> dict[str, Any]:
     """Every conversation's stored user messages against what was sent, in order."""
     checked, problems = 0, []
     for result in results:
@@ -249,29 +322,44 @@ def check_order(rasa_url: Text, token: Text, results: Sequence[LoadResult]) -> D
     return {"conversations": checked, "problems": problems}
 
 
-def bench_scaled(work: Path, model: Path, quick: bool, log, profile: bool) -> Dict[Text, Any]:
+def bench_scaled(work: Path, model: Path, quick: bool, log: TextIO, profile: bool) -> dict[str, Any]:
     """Ours as `make run-scaled` starts it, then the order check and the faults."""
     from ops.scaled.topology import build
 
-    env = ours_environment({
-        "RASA_PORT": "5405", "ACTIONS_PORT": "5455", "RASA_WORKER_PORT": "5411",
-        "ACTIONS_WORKER_PORT": "5461", "ACCOUNT_PORT": "8401", "CONSOLE_PORT": "8402",
-        "POSTGRES_PORT": "5443", "REDIS_PORT": "6390", "SCALED_DATA": str(work / "scaled"),
-    })
+    env = ours_environment(
+        {
+            "RASA_PORT": "5405",
+            "ACTIONS_PORT": "5455",
+            "RASA_WORKER_PORT": "5411",
+            "ACTIONS_WORKER_PORT": "5461",
+            "ACCOUNT_PORT": "8401",
+            "CONSOLE_PORT": "8402",
+            "POSTGRES_PORT": "5443",
+            "REDIS_PORT": "6390",
+            "SCALED_DATA": str(work / "scaled"),
+        }
+    )
     topology = build(env, model)
     supervisor = Supervisor(topology.services, topology.env, log)
     env = topology.env
     try:
-        progress(f"scaled: starting PostgreSQL, Redis, accounts, actions, "
-                 f"{len(topology.workers)} Rasa workers, nginx")
+        progress(
+            f"scaled: starting PostgreSQL, Redis, accounts, actions, "
+            f"{len(topology.workers)} Rasa workers, nginx"
+        )
         supervisor.start()
-        pid = supervisor.service(topology.workers[0]).process.pid if profile else None
+        pid = _pid(supervisor, topology.workers[0]) if profile else None
         levels = asyncio.run(measure_ours(env, quick, "scaled", supervisor, pid))
         progress("scaled: checking every stored transcript against what was sent")
-        order = check_order(env["RASA_URL"], env["RASA_AUTH_TOKEN"],
-                            [level["result"] for level in levels.values()])
-        figures = {"parse_p50_ms": parse_latency_ms(env["RASA_URL"], env["RASA_AUTH_TOKEN"]),
-                   "levels": levels, "order": order, "workers": len(topology.workers)}
+        order = check_order(
+            env["RASA_URL"], env["RASA_AUTH_TOKEN"], [level["result"] for level in levels.values()]
+        )
+        figures = {
+            "parse_p50_ms": parse_latency_ms(env["RASA_URL"], env["RASA_AUTH_TOKEN"]),
+            "levels": levels,
+            "order": order,
+            "workers": len(topology.workers),
+        }
         figures["memory_mb"] = memory(supervisor)  # before the faults restart anything
         figures["faults"] = faults.run_all(supervisor, topology, progress, check_order)
         return figures
@@ -279,28 +367,35 @@ def bench_scaled(work: Path, model: Path, quick: bool, log, profile: bool) -> Di
         supervisor.stop()
 
 
-def understanding(cv: bool) -> Dict[Text, Any]:
+def understanding(cv: bool) -> dict[str, Any]:
     """Cross-validated accuracy per language: `make evaluate`'s last summary, or a new run."""
     summary_path = ROOT / "results" / "nlu" / "summary.json"
     if cv:
         progress("cross-validating the NLU per language (about 45 minutes)")
-        subprocess.run([python(), "-m", "ops.evaluation", "--out", str(summary_path.parent)],
-                       cwd=ROOT, check=True)
+        subprocess.run(
+            [python(), "-m", "ops.evaluation", "--out", str(summary_path.parent)], cwd=ROOT, check=True
+        )
     if not summary_path.exists():
         return {"source": "not measured: run `make evaluate` (or `make bench CV=1`)"}
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
     stamp = time.strftime("%Y-%m-%d", time.localtime(summary_path.stat().st_mtime))
-    return {"source": f"results/nlu/summary.json of {stamp}",
-            "accuracy": {lang: v["accuracy"] for lang, v in summary["languages"].items()}}
+    return {
+        "source": f"results/nlu/summary.json of {stamp}",
+        "accuracy": {lang: v["accuracy"] for lang, v in summary["languages"].items()},
+    }
 
 
-def main(argv: Optional[Sequence[Text]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ops.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer conversations (a smoke run)")
-    parser.add_argument("--cv", action="store_true",
-                        help="also run the per-language cross-validation (about 45 minutes)")
-    parser.add_argument("--profile", action="store_true",
-                        help="sample each setup's Rasa process with py-spy during the 20-customer run")
+    parser.add_argument(
+        "--cv", action="store_true", help="also run the per-language cross-validation (about 45 minutes)"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample each setup's Rasa process with py-spy during the 20-customer run",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench.json")
     args = parser.parse_args(argv)
     stop_on_signals()
@@ -311,8 +406,7 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
     try:
         with log_path.open("w", encoding="utf-8") as log:
             progress(f"servers' output goes to {log_path}")
-            report: Dict[Text, Any] = {"date": time.strftime("%Y-%m-%d %H:%M"),
-                                       "cpus": os.cpu_count()}
+            report: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M"), "cpus": os.cpu_count()}
             report["reference"] = bench_reference(work, args.quick, log, args.profile)
             progress("ours: training from scratch")
             report["training_s"] = round(train_ours(work / "ours"), 1)

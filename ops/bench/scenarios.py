@@ -6,15 +6,24 @@ reference's are the flows `rasa init`'s assistant was built for. Both are six tu
 conversation a new customer.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import List, Sequence, Text
 
 # {email} is replaced by an address unique to the conversation.
 OURS = (
     ("en", ("hi", "I forgot my password", "yes please", "it's {email}", "yes", "thanks, bye")),
     ("ru", ("привет", "я не помню пароль от аккаунта", "да", "{email}", "да, верно", "спасибо")),
-    ("fr", ("bonjour", "je ne reçois pas le mail de confirmation de l'appareil", "oui",
-            "mon mail c'est {email}", "oui", "merci beaucoup")),
+    (
+        "fr",
+        (
+            "bonjour",
+            "je ne reçois pas le mail de confirmation de l'appareil",
+            "oui",
+            "mon mail c'est {email}",
+            "oui",
+            "merci beaucoup",
+        ),
+    ),
 )
 REFERENCE = (
     ("en", ("hello", "I am feeling sad", "yes", "are you a bot?", "great, thanks", "goodbye")),
@@ -26,18 +35,17 @@ REFERENCE = (
 class Conversation:
     """One customer's scripted turns."""
 
-    sender: Text
-    language: Text
-    turns: List[Text]
-    email: Text = ""
+    sender: str
+    language: str
+    turns: list[str]
+    email: str = ""
 
 
-def conversations(script: Sequence, count: int, prefix: Text) -> List[Conversation]:
+def conversations(script: Sequence, count: int, prefix: str) -> list[Conversation]:
     """`count` conversations cycling through `script`, each with its own sender and address."""
     result = []
     for n in range(count):
         language, turns = script[n % len(script)]
         email = f"{prefix}-{n}@bench.example.com"
-        result.append(Conversation(f"{prefix}-{n}", language,
-                                   [t.format(email=email) for t in turns], email))
+        result.append(Conversation(f"{prefix}-{n}", language, [t.format(email=email) for t in turns], email))
     return result

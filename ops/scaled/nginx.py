@@ -7,8 +7,8 @@ A POST already handed to a worker is never sent to a second one (nginx's default
 non-idempotent requests), so a turn cannot be processed twice.
 """
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence, Text
 
 from ops.processes import Service
 
@@ -59,23 +59,35 @@ SERVER = """\
 """
 
 
-def _upstream(ports: Sequence[int]) -> Text:
+def _upstream(ports: Sequence[int]) -> str:
     return "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in ports)
 
 
-def write_config(prefix: Path, rasa_port: int, rasa_workers: Sequence[int],
-                 actions_port: int, action_servers: Sequence[int]) -> Path:
+def write_config(
+    prefix: Path,
+    rasa_port: int,
+    rasa_workers: Sequence[int],
+    actions_port: int,
+    action_servers: Sequence[int],
+) -> Path:
     """Writes nginx.conf under `prefix` and returns its path."""
     prefix.mkdir(parents=True, exist_ok=True)
     servers = SERVER.format(port=rasa_port, upstream="rasa") + SERVER.format(
-        port=actions_port, upstream="actions")
+        port=actions_port, upstream="actions"
+    )
     path = prefix / "nginx.conf"
-    path.write_text(CONFIG.format(prefix=prefix, rasa_servers=_upstream(rasa_workers),
-                                  action_servers=_upstream(action_servers), servers=servers))
+    path.write_text(
+        CONFIG.format(
+            prefix=prefix,
+            rasa_servers=_upstream(rasa_workers),
+            action_servers=_upstream(action_servers),
+            servers=servers,
+        )
+    )
     return path
 
 
-def service(nginx: Text, prefix: Path, config: Path, rasa_port: int) -> Service:
+def service(nginx: str, prefix: Path, config: Path, rasa_port: int) -> Service:
     """nginx in the foreground, ready once it proxies a Rasa worker."""
     return Service(
         "nginx",

@@ -11,8 +11,8 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, Text
 
 import psycopg2
 from psycopg2 import sql
@@ -26,7 +26,7 @@ SUPERUSER = "assistant"
 ACCOUNT = "postgres"
 
 
-def initialise(initdb: Text, data_dir: Path, password: Text) -> None:
+def initialise(initdb: str, data_dir: Path, password: str) -> None:
     """Creates the cluster once (`initdb`), with `assistant` as its password-protected superuser."""
     if (data_dir / "PG_VERSION").exists():
         return
@@ -40,11 +40,24 @@ def initialise(initdb: Text, data_dir: Path, password: Text) -> None:
     hand_over(pwfile, user)
     try:
         result = subprocess.run(
-            [initdb, "-D", str(data_dir), "-U", SUPERUSER, f"--pwfile={pwfile}",
-             "--auth-host=scram-sha-256", "--auth-local=scram-sha-256",
-             "--encoding=UTF8", "--locale=C.UTF-8"],
-            user=user, group=user, extra_groups=[] if user else None,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            [
+                initdb,
+                "-D",
+                str(data_dir),
+                "-U",
+                SUPERUSER,
+                f"--pwfile={pwfile}",
+                "--auth-host=scram-sha-256",
+                "--auth-local=scram-sha-256",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            ],
+            user=user,
+            group=user,
+            extra_groups=[] if user else None,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
     finally:
         pwfile.unlink()
@@ -53,38 +66,56 @@ def initialise(initdb: Text, data_dir: Path, password: Text) -> None:
         raise RuntimeError(f"initdb failed: {result.stdout.strip()[-800:]}")
 
 
-def service(postgres: Text, data_dir: Path, port: int) -> Service:
+def service(postgres: str, data_dir: Path, port: int) -> Service:
     """The server on 127.0.0.1:`port`, its socket inside the data folder."""
     return Service(
         "postgres",
-        [postgres, "-D", str(data_dir), "-p", str(port), "-c", "listen_addresses=127.0.0.1",
-         "-c", f"unix_socket_directories={data_dir}", "-c", "max_connections=200",
-         "-c", "shared_buffers=128MB", "-c", "log_min_messages=warning", "-c", "log_checkpoints=off"],
+        [
+            postgres,
+            "-D",
+            str(data_dir),
+            "-p",
+            str(port),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            f"unix_socket_directories={data_dir}",
+            "-c",
+            "max_connections=200",
+            "-c",
+            "shared_buffers=128MB",
+            "-c",
+            "log_min_messages=warning",
+            "-c",
+            "log_checkpoints=off",
+        ],
         f"tcp://127.0.0.1:{port}",
         user=server_account(ACCOUNT),
         stop_signal=signal.SIGINT,
     )
 
 
-def url(port: int, password: Text, database: Text) -> Text:
+def url(port: int, password: str, database: str) -> str:
     """The SQLAlchemy URL of `database` in the private cluster."""
     return f"postgresql://{SUPERUSER}:{password}@127.0.0.1:{port}/{database}"
 
 
-def create_databases(port: int, password: Text, names: Iterable[Text], timeout: float = 30) -> None:
+def create_databases(port: int, password: str, names: Iterable[str], timeout: float = 30) -> None:
     """Creates each database that does not exist yet, waiting out the server's start-up."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            connection = psycopg2.connect(host="127.0.0.1", port=port, user=SUPERUSER,
-                                          password=password, dbname="postgres")
+            connection = psycopg2.connect(
+                host="127.0.0.1", port=port, user=SUPERUSER, password=password, dbname="postgres"
+            )
             break
         except psycopg2.OperationalError as error:
             if "password authentication failed" in str(error):
                 raise RuntimeError(
                     "PostgreSQL refused POSTGRES_PASSWORD: the cluster in var/scaled/postgres was "
                     "created with another one (was .env replaced?); restore it, or remove the "
-                    "cluster's folder to start afresh") from None
+                    "cluster's folder to start afresh"
+                ) from None
             if time.monotonic() > deadline:
                 raise RuntimeError(f"PostgreSQL did not accept connections: {error}") from None
             time.sleep(0.3)

@@ -7,7 +7,6 @@ from rewriting a conversation's lock; when we are root it runs as Debian's `redi
 """
 
 from pathlib import Path
-from typing import Text
 
 from ops.processes import Service
 from ops.scaled.debian import hand_over, server_account
@@ -28,7 +27,7 @@ requirepass {password}
 ACCOUNT = "redis"
 
 
-def write_config(folder: Path, port: int, password: Text) -> Path:
+def write_config(folder: Path, port: int, password: str) -> Path:
     """The config file, readable by the server's account only."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "redis.conf"
@@ -42,7 +41,8 @@ def write_config(folder: Path, port: int, password: Text) -> Path:
     return path
 
 
-def service(redis_server: Text, config: Path, port: int) -> Service:
+def service(redis_server: str, config: Path, port: int) -> Service:
     """redis-server on 127.0.0.1:`port` from `config`."""
-    return Service("redis", [redis_server, str(config)], f"tcp://127.0.0.1:{port}",
-                   user=server_account(ACCOUNT))
+    return Service(
+        "redis", [redis_server, str(config)], f"tcp://127.0.0.1:{port}", user=server_account(ACCOUNT)
+    )

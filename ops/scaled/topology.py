@@ -15,7 +15,6 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Text
 
 from ops.environment import ROOT
 from ops.processes import Service
@@ -41,10 +40,10 @@ SCALED_DEFAULTS = {
 class Topology:
     """The services in start order and the environment they share."""
 
-    services: List[Service]
-    env: Dict[Text, Text]
-    workers: List[Text]      # names of the Rasa worker services
-    worker_ports: List[int]
+    services: list[Service]
+    env: dict[str, str]
+    workers: list[str]  # names of the Rasa worker services
+    worker_ports: list[int]
 
 
 def check_reachable(data: Path) -> None:
@@ -57,10 +56,11 @@ def check_reachable(data: Path) -> None:
         raise RuntimeError(
             f"{closed[0]} is closed to other accounts, so PostgreSQL and Redis (run as postgres and "
             f"redis) cannot reach {data}: set SCALED_DATA to a folder they can reach, e.g. "
-            "/var/tmp/assistant-scaled")
+            "/var/tmp/assistant-scaled"
+        )
 
 
-def worker_count(env: Dict[Text, Text], name: Text) -> int:
+def worker_count(env: dict[str, str], name: str) -> int:
     """The number of servers `name` asks for, refused unless 1 to 16."""
     value = env[name]
     if not value.isdigit() or not 1 <= int(value) <= 16:
@@ -68,7 +68,7 @@ def worker_count(env: Dict[Text, Text], name: Text) -> int:
     return int(value)
 
 
-def build(local_env: Dict[Text, Text], model: Path = MODELS) -> Topology:
+def build(local_env: dict[str, str], model: Path = MODELS) -> Topology:
     """Prepares PostgreSQL's cluster and nginx's config and lists the services to start.
 
     `local_env` is `ops.environment.local_environment()`, possibly with overrides.
@@ -84,32 +84,42 @@ def build(local_env: Dict[Text, Text], model: Path = MODELS) -> Topology:
     password = env["POSTGRES_PASSWORD"]
     postgres.initialise(binaries["initdb"], data / "postgres", password)
 
-    env.update({
-        "TRACKER_DB_HOST": "127.0.0.1", "TRACKER_DB_PORT": str(pg_port),
-        "TRACKER_DB_NAME": "tracker", "TRACKER_DB_USER": postgres.SUPERUSER,
-        "TRACKER_DB_PASSWORD": password,
-        "LOCK_STORE_HOST": "127.0.0.1", "LOCK_STORE_PORT": str(redis_port),
-        "LOCK_STORE_PASSWORD": env["REDIS_PASSWORD"],
-        "ACCOUNT_DATABASE_URL": postgres.url(pg_port, password, "accounts"),
-        "CONSOLE_DB_URL": postgres.url(pg_port, password, "console"),
-        "CONSOLE_TRACKER_DB_URL": postgres.url(pg_port, password, "tracker"),
-    })
+    env.update(
+        {
+            "TRACKER_DB_HOST": "127.0.0.1",
+            "TRACKER_DB_PORT": str(pg_port),
+            "TRACKER_DB_NAME": "tracker",
+            "TRACKER_DB_USER": postgres.SUPERUSER,
+            "TRACKER_DB_PASSWORD": password,
+            "LOCK_STORE_HOST": "127.0.0.1",
+            "LOCK_STORE_PORT": str(redis_port),
+            "LOCK_STORE_PASSWORD": env["REDIS_PASSWORD"],
+            "ACCOUNT_DATABASE_URL": postgres.url(pg_port, password, "accounts"),
+            "CONSOLE_DB_URL": postgres.url(pg_port, password, "console"),
+            "CONSOLE_TRACKER_DB_URL": postgres.url(pg_port, password, "tracker"),
+        }
+    )
     worker_ports = [int(env["RASA_WORKER_PORT"]) + i for i in range(workers)]
     action_ports = [int(env["ACTIONS_WORKER_PORT"]) + i for i in range(action_count)]
-    config = nginx.write_config(data / "nginx", int(env["RASA_PORT"]), worker_ports,
-                                int(env["ACTIONS_PORT"]), action_ports)
+    config = nginx.write_config(
+        data / "nginx", int(env["RASA_PORT"]), worker_ports, int(env["ACTIONS_PORT"]), action_ports
+    )
     worker_names = [f"rasa-{i + 1}" for i in range(workers)]
     database = postgres.service(binaries["postgres"], data / "postgres", pg_port)
     database.on_ready = lambda: postgres.create_databases(pg_port, password, DATABASES)
     services = [
         database,
-        redis.service(binaries["redis-server"],
-                      redis.write_config(data / "redis", redis_port, env["REDIS_PASSWORD"]),
-                      redis_port),
+        redis.service(
+            binaries["redis-server"],
+            redis.write_config(data / "redis", redis_port, env["REDIS_PASSWORD"]),
+            redis_port,
+        ),
         account_service(env),
         *[action_server(env, str(p), f"actions-{i + 1}") for i, p in enumerate(action_ports)],
-        *[rasa_server(env, str(p), name, ENDPOINTS, model)
-          for name, p in zip(worker_names, worker_ports)],
+        *[
+            rasa_server(env, str(p), name, ENDPOINTS, model)
+            for name, p in zip(worker_names, worker_ports, strict=True)
+        ],
         nginx.service(binaries["nginx"], data / "nginx", config, int(env["RASA_PORT"])),
         console_server(env),
     ]

@@ -7,15 +7,13 @@ status 2, not a traceback.
 """
 
 import argparse
-import dataclasses
 import logging
 import sys
-from typing import List, Optional
 
 from services.accounts.settings import SettingsError, load_settings
 
 
-def _arguments(argv: Optional[List[str]]) -> argparse.Namespace:
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m services.accounts",
         description=(
@@ -45,7 +43,7 @@ def _log_to_stderr() -> None:
     logger.propagate = False
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Starts the service and serves until interrupted; returns the exit status."""
     arguments = _arguments(argv)
     try:
@@ -53,7 +51,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except SettingsError as error:
         return _fail(str(error))
     overrides = {name: value for name, value in (("host", arguments.host), ("port", arguments.port)) if value}
-    settings = dataclasses.replace(settings, **overrides)
+    settings = settings.copy(update=overrides)
     _log_to_stderr()
 
     # Imported after the settings check, so a bad setting fails fast.

@@ -7,7 +7,8 @@ logged with its traceback but answered with a bare 500, which leaks nothing.
 """
 
 import logging
-from typing import Any, Dict, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 from sanic import Sanic
 from sanic.exceptions import SanicException
@@ -34,8 +35,8 @@ class ApiError(SanicException):
         self,
         status: int,
         code: str,
-        fields: Optional[Dict[str, Any]] = None,
-        headers: Optional[Mapping[str, str]] = None,
+        fields: dict[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(code, status_code=status)
         self.code = code
@@ -46,13 +47,17 @@ class ApiError(SanicException):
 def _error_response(request: Request, exception: Exception) -> HTTPResponse:
     if isinstance(exception, ApiError):
         return json(
-            {"error": exception.code, **exception.fields}, status=exception.status_code, headers=exception.headers
+            {"error": exception.code, **exception.fields},
+            status=exception.status_code,
+            headers=exception.headers,
         )
     if isinstance(exception, SanicException):
         status = exception.status_code
         code = _CODES_BY_STATUS.get(status, "invalid_request" if status < 500 else "internal_error")
         return json({"error": code}, status=status, headers=getattr(exception, "headers", None))
-    logger.exception("unexpected error on %s %s", request.method, request.route.name if request.route else "?")
+    logger.exception(
+        "unexpected error on %s %s", request.method, request.route.name if request.route else "?"
+    )
     return json({"error": "internal_error"}, status=500)
 
 

@@ -18,9 +18,10 @@ keys are purged whenever a key is looked up).
 import hashlib
 import hmac
 import json
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from functools import wraps
-from typing import Any, Callable, Coroutine, Optional
+from typing import Any
 
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -46,7 +47,7 @@ def _fingerprint(secret: str, request: Request) -> str:
     return hmac.new(secret.encode(), canonical.encode(), hashlib.sha256).hexdigest()
 
 
-def _replay(conn: Connection, key: str, fingerprint: str) -> Optional[HTTPResponse]:
+def _replay(conn: Connection, key: str, fingerprint: str) -> HTTPResponse | None:
     """The remembered response for `key`, None if there is none, 422 if it served another request."""
     conn.execute(delete(idempotency_keys).where(idempotency_keys.c.created_at < utcnow() - KEY_LIFETIME))
     row = conn.execute(select(idempotency_keys).where(idempotency_keys.c.key == key)).first()

@@ -8,8 +8,9 @@ guarded by the same conditions, so two clicks cannot both succeed.
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Iterable, NamedTuple, Optional
+from typing import NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
@@ -60,7 +61,7 @@ def _usable(token: str, purposes: Iterable[str], now: datetime) -> ColumnElement
     )
 
 
-def find(conn: Connection, token: str, purposes: Iterable[str]) -> Optional[Link]:
+def find(conn: Connection, token: str, purposes: Iterable[str]) -> Link | None:
     """What `token` is for, without using it; None if it is unknown, used, expired or for another purpose."""
     row = conn.execute(
         select(link_tokens.c.email, link_tokens.c.purpose).where(_usable(token, purposes, utcnow()))
@@ -68,14 +69,16 @@ def find(conn: Connection, token: str, purposes: Iterable[str]) -> Optional[Link
     return None if row is None else Link(row.email, row.purpose)
 
 
-def consume(conn: Connection, token: str, purposes: Iterable[str]) -> Optional[Link]:
+def consume(conn: Connection, token: str, purposes: Iterable[str]) -> Link | None:
     """Uses `token` up; None if it is unknown, used, expired or for another purpose."""
     now = utcnow()
     link = find(conn, token, purposes)
     # The guarded update is what makes the token single-use under concurrent clicks.
-    if link is None or conn.execute(
-        update(link_tokens).where(_usable(token, purposes, now)).values(used_at=now)
-    ).rowcount != 1:
+    if (
+        link is None
+        or conn.execute(update(link_tokens).where(_usable(token, purposes, now)).values(used_at=now)).rowcount
+        != 1
+    ):
         return None
     return link
 

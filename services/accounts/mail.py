@@ -16,7 +16,7 @@ answered 202, so whether an account exists never shows in the response.
 
 import logging
 from datetime import timedelta
-from typing import Any, Dict, List, NamedTuple, Optional
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
@@ -65,7 +65,9 @@ async def send_if_account_exists(engine: Engine, settings: Settings, email: str,
         logger.exception("could not queue a %s email", kind)
 
 
-def read_outbox(conn: Connection, recipient: Optional[str] = None, newest_first: bool = False) -> List[Dict[str, Any]]:
+def read_outbox(
+    conn: Connection, recipient: str | None = None, newest_first: bool = False
+) -> list[dict[str, Any]]:
     """Queued emails, all of them or those to `recipient`, in the API's shape."""
     query = select(outbox)
     if recipient is not None:

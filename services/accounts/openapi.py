@@ -6,9 +6,11 @@ accepts; a property-based test (schemathesis) checks the rest of it, every
 status code and response body, against the running service.
 """
 
-from typing import Any, Dict, List, Optional
+from typing import Any
 
-Schema = Dict[str, Any]
+from bot.languages import LANGUAGES
+
+Schema = dict[str, Any]
 
 # Printable ASCII without spaces: survives every HTTP stack unchanged.
 IDEMPOTENCY_KEY_PATTERN = "^[!-~]{1,255}$"
@@ -24,7 +26,7 @@ def _text(max_length: int) -> Schema:
     return {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": _NO_NUL}
 
 
-def _object(required: List[str], properties: Dict[str, Schema]) -> Schema:
+def _object(required: list[str], properties: dict[str, Schema]) -> Schema:
     return {"type": "object", "required": required, "properties": properties}
 
 
@@ -32,7 +34,7 @@ def _error(*codes: str, **extra: Schema) -> Schema:
     return _object(["error"], {"error": {"type": "string", "enum": list(codes)}, **extra})
 
 
-REQUEST_SCHEMAS: Dict[str, Schema] = {
+REQUEST_SCHEMAS: dict[str, Schema] = {
     "NewAccount": _object(
         ["email", "password"],
         {"email": _EMAIL, "password": _PASSWORD},
@@ -45,7 +47,7 @@ REQUEST_SCHEMAS: Dict[str, Schema] = {
             "channel": _text(64),
             "conversation_id": _text(256),
             "email": _EMAIL,
-            "language": {"type": "string", "enum": ["en", "ru", "fr"]},
+            "language": {"type": "string", "enum": list(LANGUAGES)},
             "summary": _text(4000),
         },
     ),
@@ -54,7 +56,7 @@ REQUEST_SCHEMAS: Dict[str, Schema] = {
 _TIMESTAMP: Schema = {"type": "string", "format": "date-time"}
 _TICKET_ID: Schema = {"type": "string", "pattern": "^[A-Z0-9]{10}$"}
 
-_RESPONSE_SCHEMAS: Dict[str, Schema] = {
+_RESPONSE_SCHEMAS: dict[str, Schema] = {
     "Account": _object(["email", "created_at"], {"email": {"type": "string"}, "created_at": _TIMESTAMP}),
     "Accepted": _object(["status"], {"status": {"type": "string", "enum": ["accepted"]}}),
     "TicketCreated": _object(["id"], {"id": _TICKET_ID}),
@@ -66,7 +68,7 @@ _RESPONSE_SCHEMAS: Dict[str, Schema] = {
             "channel": {"type": "string"},
             "conversation_id": {"type": "string"},
             "email": {"type": "string"},
-            "language": {"type": "string", "enum": ["en", "ru", "fr"]},
+            "language": {"type": "string", "enum": list(LANGUAGES)},
             "summary": {"type": "string", "description": "Credentials are redacted before storage."},
             "created_at": _TIMESTAMP,
         },
@@ -101,7 +103,10 @@ _RESPONSE_SCHEMAS: Dict[str, Schema] = {
     ),
     "RateLimited": _object(
         ["error", "retry_after"],
-        {"error": {"type": "string", "enum": ["rate_limited"]}, "retry_after": {"type": "integer", "minimum": 1}},
+        {
+            "error": {"type": "string", "enum": ["rate_limited"]},
+            "retry_after": {"type": "integer", "minimum": 1},
+        },
     ),
 }
 
@@ -110,7 +115,7 @@ def _ref(name: str) -> Schema:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _json(description: str, schema_name: str, headers: Optional[Schema] = None) -> Schema:
+def _json(description: str, schema_name: str, headers: Schema | None = None) -> Schema:
     response: Schema = {
         "description": description,
         "content": {"application/json": {"schema": _ref(schema_name)}},
@@ -221,7 +226,9 @@ def _paths() -> Schema:
                     },
                     "400": _BAD_REQUEST,
                     "401": _UNAUTHORIZED,
-                    "409": _json("The address is in use, or was deleted within the cooldown.", "EmailConflict"),
+                    "409": _json(
+                        "The address is in use, or was deleted within the cooldown.", "EmailConflict"
+                    ),
                     "422": _json(
                         "Not an email address, a too common password, or a reused idempotency key.",
                         "RegistrationRefused",
@@ -309,7 +316,9 @@ def _paths() -> Schema:
                     "to choose a new password."
                 ),
                 "security": [],
-                "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "parameters": [
+                    {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
                 "responses": {
                     "200": _html("The link worked."),
                     "410": _html("The link was used already, expired, or never existed."),
@@ -319,7 +328,9 @@ def _paths() -> Schema:
                 "operationId": "set_password",
                 "summary": "The new-password form shown by a password reset link.",
                 "security": [],
-                "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "parameters": [
+                    {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
                 "requestBody": {
                     "required": True,
                     "content": {

@@ -9,7 +9,7 @@ their URLs hold working tokens.
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import parse_qs
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -58,7 +58,7 @@ async def open_link(request: Request, token: str) -> HTTPResponse:
     return _page("new_password.html", form_token=form_token)
 
 
-def _submitted_password(request: Request) -> Optional[str]:
+def _submitted_password(request: Request) -> str | None:
     """The one password field of an url-encoded form, or None for anything else.
 
     Parsed here rather than by Sanic, which logs a traceback for every

@@ -33,7 +33,5 @@ def count_request(conn: Connection, email: str) -> None:
     ).one()
     if count >= MAX_REQUESTS:
         retry_after = max(1, math.ceil((oldest + WINDOW - now).total_seconds()))
-        raise ApiError(
-            429, "rate_limited", {"retry_after": retry_after}, {"Retry-After": str(retry_after)}
-        )
+        raise ApiError(429, "rate_limited", {"retry_after": retry_after}, {"Retry-After": str(retry_after)})
     conn.execute(address_requests.insert().values(address_sha256=digest, created_at=now))

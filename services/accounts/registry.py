@@ -70,7 +70,9 @@ async def register(engine: Engine, email: str, password: str, cooldown_days: int
         with engine.begin() as conn:
             _check_address_free(conn, email, cooldown_days)
             conn.execute(delete(deleted_addresses).where(deleted_addresses.c.email == email))
-            conn.execute(accounts.insert().values(email=email, password_hash=password_hash, created_at=created_at))
+            conn.execute(
+                accounts.insert().values(email=email, password_hash=password_hash, created_at=created_at)
+            )
     except IntegrityError:  # registered by a concurrent request while this one was hashing
         raise EmailInUse(email) from None
     return created_at

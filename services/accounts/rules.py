@@ -15,7 +15,6 @@ import math
 import re
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import FrozenSet, List, Optional
 
 from email_validator import EmailNotValidError, validate_email
 from zxcvbn import zxcvbn
@@ -44,14 +43,14 @@ def canonical_email(address: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _common_passwords() -> FrozenSet[str]:
+def _common_passwords() -> frozenset[str]:
     """zxcvbn's published list of the most used passwords, lower-cased as it ships."""
     from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
-def password_too_common(password: str, email: Optional[str] = None) -> bool:
+def password_too_common(password: str, email: str | None = None) -> bool:
     """Whether `password` is one the article's "too common" error would refuse.
 
     The address, its local part without punctuation and that part's words are
@@ -59,7 +58,7 @@ def password_too_common(password: str, email: Optional[str] = None) -> bool:
     """
     if password.lower() in _common_passwords():
         return True
-    user_inputs: List[str] = []
+    user_inputs: list[str] = []
     if email:
         words = re.split(r"[^a-z0-9]+", email.split("@")[0].lower())
         user_inputs = [email, "".join(words), *words]

@@ -36,7 +36,9 @@ def seed_demo(engine: Engine) -> None:
                     created_at=utcnow(),
                 )
             )
-        if not _exists(conn, accounts, DELETED_ADDRESS) and not _exists(conn, deleted_addresses, DELETED_ADDRESS):
+        if not _exists(conn, accounts, DELETED_ADDRESS) and not _exists(
+            conn, deleted_addresses, DELETED_ADDRESS
+        ):
             conn.execute(
                 deleted_addresses.insert().values(
                     email=DELETED_ADDRESS, deleted_at=utcnow() - timedelta(days=DELETED_DAYS_AGO)

@@ -25,92 +25,39 @@ laptop, in CI and beside the real deployment without edits:
   ago, so a demonstration can show the cooldown.
 """
 
-import os
-from dataclasses import dataclass
-from typing import Callable, Mapping, TypeVar
+from collections.abc import Mapping
+
+from pydantic import Field, validator
+
+from bot.settings import EnvironmentSettings, SettingsError, flag, http_url
 
 DEFAULT_DATABASE_URL = "sqlite:///var/accounts.db"
 
-_T = TypeVar("_T")
+__all__ = ["DEFAULT_DATABASE_URL", "Settings", "SettingsError", "load_settings"]
 
 
-class SettingsError(ValueError):
-    """A setting is missing or malformed; the message names the variable."""
-
-
-@dataclass(frozen=True)
-class Settings:
+class Settings(EnvironmentSettings):
     """Everything the service reads from its environment."""
 
-    api_token: str
-    host: str
-    port: int
-    database_url: str
-    reuse_cooldown_days: int
-    link_ttl_minutes: float
-    public_url: str
-    dev_outbox: bool
-    seed_demo: bool
-
-
-def _parse(env: Mapping[str, str], name: str, default: str, convert: Callable[[str], _T]) -> _T:
-    """Converts one variable, turning a bad value into a message a person can act on."""
-    raw = env.get(name, default).strip() or default
-    try:
-        return convert(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not valid (default {default})") from None
-
-
-def _non_negative_int(raw: str) -> int:
-    value = int(raw)
-    if value < 0:
-        raise ValueError(raw)
-    return value
-
-
-def _positive_float(raw: str) -> float:
-    value = float(raw)
-    if not value > 0 or value == float("inf"):
-        raise ValueError(raw)
-    return value
-
-
-def _port(raw: str) -> int:
-    value = int(raw)
-    if not 0 < value < 65536:
-        raise ValueError(raw)
-    return value
-
-
-def _flag(raw: str) -> bool:
-    if raw not in ("0", "1"):
-        raise ValueError(raw)
-    return raw == "1"
-
-
-def _public_url(raw: str) -> str:
-    if not raw.startswith(("http://", "https://")):
-        raise ValueError(raw)
-    return raw.rstrip("/")
-
-
-def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
-    """Reads and checks every setting, raising `SettingsError` on the first bad one."""
-    token = env.get("ACCOUNT_API_TOKEN", "").strip()
-    if not token:
-        raise SettingsError(
-            "ACCOUNT_API_TOKEN is not set: set it to the secret bearer token the "
-            "assistant's actions will send"
-        )
-    return Settings(
-        api_token=token,
-        host=env.get("ACCOUNT_HOST", "").strip() or "127.0.0.1",
-        port=_parse(env, "ACCOUNT_PORT", "8001", _port),
-        database_url=env.get("ACCOUNT_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
-        reuse_cooldown_days=_parse(env, "ACCOUNT_REUSE_COOLDOWN_DAYS", "30", _non_negative_int),
-        link_ttl_minutes=_parse(env, "ACCOUNT_LINK_TTL_MINUTES", "60", _positive_float),
-        public_url=_parse(env, "ACCOUNT_PUBLIC_URL", "http://127.0.0.1:8001", _public_url),
-        dev_outbox=_parse(env, "ACCOUNT_DEV_OUTBOX", "0", _flag),
-        seed_demo=_parse(env, "ACCOUNT_SEED_DEMO", "0", _flag),
+    api_token: str = Field(
+        ...,
+        env="ACCOUNT_API_TOKEN",
+        repr=False,
+        description="set it to the secret bearer token the assistant's actions will send",
     )
+    host: str = Field("127.0.0.1", env="ACCOUNT_HOST")
+    port: int = Field(8001, env="ACCOUNT_PORT", gt=0, lt=65536)
+    database_url: str = Field(DEFAULT_DATABASE_URL, env="ACCOUNT_DATABASE_URL")
+    reuse_cooldown_days: int = Field(30, env="ACCOUNT_REUSE_COOLDOWN_DAYS", ge=0)
+    link_ttl_minutes: float = Field(60.0, env="ACCOUNT_LINK_TTL_MINUTES", gt=0, lt=float("inf"))
+    public_url: str = Field("http://127.0.0.1:8001", env="ACCOUNT_PUBLIC_URL")
+    dev_outbox: bool = Field(False, env="ACCOUNT_DEV_OUTBOX")
+    seed_demo: bool = Field(False, env="ACCOUNT_SEED_DEMO")
+
+    _flags = validator("dev_outbox", "seed_demo", pre=True, allow_reuse=True)(flag)
+    _url = validator("public_url", allow_reuse=True)(http_url)
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Reads and checks every setting, raising `SettingsError` on the first bad one."""
+    return Settings.read(env)

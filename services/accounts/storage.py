@@ -7,7 +7,6 @@ SHA-256 digests, and rate-limit entries under a digest of the address.
 """
 
 from datetime import datetime, timezone
-from typing import Optional
 
 from sqlalchemy import (
     Column,
@@ -24,7 +23,6 @@ from sqlalchemy.types import TypeDecorator
 from bot.database import open_engine
 
 
-
 class UTCDateTime(TypeDecorator):
     """A timestamp that goes in and comes out as an aware UTC datetime.
 
@@ -36,12 +34,12 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value: Optional[datetime], dialect: Dialect) -> Optional[datetime]:
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.astimezone(timezone.utc).replace(tzinfo=None)
 
-    def process_result_value(self, value: Optional[datetime], dialect: Dialect) -> Optional[datetime]:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc)

@@ -7,13 +7,13 @@ never carries a credential to an agent's screen.
 
 import secrets
 import string
-from typing import Any, Dict, Optional
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from services.accounts.storage import support_tickets, utcnow
 from bot.redaction import redact_credentials
+from services.accounts.storage import support_tickets, utcnow
 
 # Short enough to read out or type, long enough (36**10) never to collide in practice.
 _ID_ALPHABET = string.ascii_uppercase + string.digits
@@ -21,7 +21,7 @@ _ID_LENGTH = 10
 _FIELDS = ("topic", "channel", "conversation_id", "email", "language", "summary")
 
 
-def open_ticket(conn: Connection, fields: Dict[str, Any]) -> str:
+def open_ticket(conn: Connection, fields: dict[str, Any]) -> str:
     """Stores a ticket from the checked request fields and returns its id."""
     ticket_id = "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
     values = {name: fields.get(name) for name in _FIELDS}
@@ -30,7 +30,7 @@ def open_ticket(conn: Connection, fields: Dict[str, Any]) -> str:
     return ticket_id
 
 
-def read_ticket(conn: Connection, ticket_id: str) -> Optional[Dict[str, Any]]:
+def read_ticket(conn: Connection, ticket_id: str) -> dict[str, Any] | None:
     """The ticket as the API shows it, or None."""
     row = conn.execute(select(support_tickets).where(support_tickets.c.id == ticket_id)).first()
     if row is None:

@@ -6,8 +6,8 @@ what the document promises and what the service accepts are one thing.
 
 import json
 import re
-from functools import lru_cache
-from typing import Any, Dict, Optional
+from functools import cache
+from typing import Any
 
 from jsonschema import Draft4Validator
 from sanic.request import Request
@@ -16,12 +16,13 @@ from services.accounts.errors import ApiError
 from services.accounts.openapi import IDEMPOTENCY_KEY_PATTERN, REQUEST_SCHEMAS
 from services.accounts.rules import InvalidEmail, canonical_email
 
-@lru_cache(maxsize=None)
+
+@cache
 def _validator(schema_name: str) -> Draft4Validator:
     return Draft4Validator(REQUEST_SCHEMAS[schema_name])
 
 
-def json_body(request: Request, schema_name: str) -> Dict[str, Any]:
+def json_body(request: Request, schema_name: str) -> dict[str, Any]:
     """The request's JSON body if it matches the named schema, else a 400."""
     try:
         body = json.loads(request.body or b"")
@@ -40,7 +41,7 @@ def email_value(raw: str) -> str:
         raise ApiError(422, "invalid_email") from None
 
 
-def idempotency_key(request: Request) -> Optional[str]:
+def idempotency_key(request: Request) -> str | None:
     """The Idempotency-Key header when present; a malformed one is a 400."""
     key = request.headers.get("idempotency-key")
     if key is None:

@@ -57,7 +57,8 @@ def _install_sync(app: Sanic, settings: Settings) -> None:
     async def sync_once() -> None:
         async with lock:
             await asyncio.get_running_loop().run_in_executor(
-                None, sync, app.ctx.tracker_db, app.ctx.console_db, settings.low_confidence)
+                None, sync, app.ctx.tracker_db, app.ctx.console_db, settings.low_confidence
+            )
 
     async def sync_now() -> None:
         """Folds new tracker events into the summaries before a page is built.
@@ -85,7 +86,9 @@ def _install_sync(app: Sanic, settings: Settings) -> None:
 
     @app.after_server_start
     async def start(app_: Sanic, loop: asyncio.AbstractEventLoop) -> None:
-        app_.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rest_token, settings.rasa_timeout)
+        app_.ctx.rasa = RasaClient(
+            settings.rasa_url, settings.rasa_token, settings.rest_token, settings.rasa_timeout
+        )
         app_.ctx.sync_task = loop.create_task(keep_in_sync())
 
     @app.before_server_stop
@@ -103,8 +106,9 @@ def create_app(settings: Settings) -> Sanic:
     app.ctx.console_db = open_console_db(settings.console_db_url)
     app.ctx.tracker_db = open_tracker_db(settings.tracker_db_url)
     app.ctx.sessions = Sessions(app.ctx.console_db, settings.secret_key, settings.session_hours)
-    app.ctx.throttle = Throttle(app.ctx.console_db, app.ctx.sessions, settings.login_max_failures,
-                                settings.login_window_minutes)
+    app.ctx.throttle = Throttle(
+        app.ctx.console_db, app.ctx.sessions, settings.login_max_failures, settings.login_window_minutes
+    )
     app.ctx.templates = template_environment()
     app.ctx.intents = domain_intents()
     _install_sync(app, settings)

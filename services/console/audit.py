@@ -5,7 +5,7 @@ conversation says, so the trail can outlive an erasure. Only admins read it.
 """
 
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
@@ -15,18 +15,32 @@ from services.console.schema import audit
 ACTIONS = ("sign_in", "view", "export_story", "export_nlu", "take_over", "hand_back", "erase", "purge")
 
 
-def record(engine: Engine, actor: str, action: str, conversation_id: Optional[str] = None,
-           detail: str = "") -> None:
+def record(
+    engine: Engine, actor: str, action: str, conversation_id: str | None = None, detail: str = ""
+) -> None:
     """Appends one entry."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     with engine.begin() as connection:
-        connection.execute(insert(audit).values(
-            at=time.time(), actor=actor, action=action, conversation_id=conversation_id, detail=detail[:255]))
+        connection.execute(
+            insert(audit).values(
+                at=time.time(),
+                actor=actor,
+                action=action,
+                conversation_id=conversation_id,
+                detail=detail[:255],
+            )
+        )
 
 
-def entries(engine: Engine, limit: int, before: Optional[int] = None, actor: str = "", action: str = "",
-            conversation_id: str = "") -> List[Dict[str, Any]]:
+def entries(
+    engine: Engine,
+    limit: int,
+    before: int | None = None,
+    actor: str = "",
+    action: str = "",
+    conversation_id: str = "",
+) -> list[dict[str, Any]]:
     """The newest entries first, optionally filtered, continuing below id `before`."""
     conditions = []
     if before:

@@ -19,7 +19,6 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -69,14 +68,17 @@ def create_user(engine: Engine, username: str, password: str, role: str) -> User
         raise AccountError("the password is too easy to guess: use a longer passphrase")
     try:
         with engine.begin() as connection:
-            result = connection.execute(insert(users).values(
-                username=username, password_hash=_hasher.hash(password), role=role, created_at=time.time()))
+            result = connection.execute(
+                insert(users).values(
+                    username=username, password_hash=_hasher.hash(password), role=role, created_at=time.time()
+                )
+            )
     except IntegrityError:
         raise AccountError(f"an account named {username!r} already exists") from None
     return User(result.inserted_primary_key[0], username, role)
 
 
-def authenticate(engine: Engine, username: str, password: str) -> Optional[User]:
+def authenticate(engine: Engine, username: str, password: str) -> User | None:
     """The user when the name and password match, else None (after the same amount of work)."""
     with engine.connect() as connection:
         row = connection.execute(select(users).where(users.c.username == username.strip().lower())).first()
@@ -109,11 +111,17 @@ class Sessions:
         now = time.time()
         with self._engine.begin() as connection:
             connection.execute(delete(sessions).where(sessions.c.expires_at < now))
-            connection.execute(insert(sessions).values(
-                token_digest=self.digest(token), user_id=user.id, created_at=now, expires_at=now + self._seconds))
+            connection.execute(
+                insert(sessions).values(
+                    token_digest=self.digest(token),
+                    user_id=user.id,
+                    created_at=now,
+                    expires_at=now + self._seconds,
+                )
+            )
         return token
 
-    def user_of(self, token: str) -> Optional[User]:
+    def user_of(self, token: str) -> User | None:
         """The user a live session cookie belongs to."""
         query = (
             select(users.c.id, users.c.username, users.c.role)
@@ -155,9 +163,11 @@ class Throttle:
         self._max = max_failures
         self._window = window_minutes * 60
 
-    def _keys(self, name: str, address: str) -> List[Tuple[str, int]]:
-        return [(self._digest(f"login-name:{name.strip().lower()}"), self._max),
-                (self._digest(f"login-address:{address}"), self._max * self.ADDRESS_FACTOR)]
+    def _keys(self, name: str, address: str) -> list[tuple[str, int]]:
+        return [
+            (self._digest(f"login-name:{name.strip().lower()}"), self._max),
+            (self._digest(f"login-address:{address}"), self._max * self.ADDRESS_FACTOR),
+        ]
 
     def blocked(self, name: str, address: str) -> bool:
         """Whether the name or the address has reached its limit within the window."""
@@ -165,7 +175,8 @@ class Throttle:
         with self._engine.connect() as connection:
             for key, limit in self._keys(name, address):
                 count = connection.execute(
-                    select(func.count()).select_from(login_failures)
+                    select(func.count())
+                    .select_from(login_failures)
                     .where(and_(login_failures.c.key_digest == key, login_failures.c.at > since))
                 ).scalar()
                 if count >= limit:
@@ -177,8 +188,10 @@ class Throttle:
         now = time.time()
         with self._engine.begin() as connection:
             connection.execute(delete(login_failures).where(login_failures.c.at < now - self._window))
-            connection.execute(insert(login_failures),
-                               [{"key_digest": key, "at": now} for key, _ in self._keys(name, address)])
+            connection.execute(
+                insert(login_failures),
+                [{"key_digest": key, "at": now} for key, _ in self._keys(name, address)],
+            )
 
     def succeeded(self, name: str) -> None:
         """Forgets the failures of a name that has just signed in."""

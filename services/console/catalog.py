@@ -6,11 +6,9 @@ through Rasa's HTTP API. The conversation's `language` slot picks the text;
 anything else falls back to English.
 """
 
-from typing import Dict
+from bot.languages import DEFAULT_LANGUAGE
 
-DEFAULT_LANGUAGE = "en"
-
-MESSAGES: Dict[str, Dict[str, str]] = {
+MESSAGES: dict[str, dict[str, str]] = {
     "joined": {
         "en": "A member of our support team has joined the conversation and will answer you here.",
         "ru": "К разговору присоединился сотрудник службы поддержки, он ответит вам здесь.",
@@ -18,11 +16,11 @@ MESSAGES: Dict[str, Dict[str, str]] = {
     },
     "left": {
         "en": "Our support team member has left the conversation. I'm the assistant again: "
-              "write to me if you need anything else.",
+        "write to me if you need anything else.",
         "ru": "Сотрудник службы поддержки вышел из разговора. С вами снова ассистент: "
-              "напишите, если понадобится что-то ещё.",
+        "напишите, если понадобится что-то ещё.",
         "fr": "Le membre de notre équipe d'assistance a quitté la conversation. C'est à nouveau "
-              "l'assistant : écrivez-moi si vous avez besoin d'autre chose.",
+        "l'assistant : écrivez-moi si vous avez besoin d'autre chose.",
     },
 }
 

@@ -14,11 +14,12 @@ import argparse
 import getpass
 import logging
 import sys
-from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from ops.environment import local_environment
 from services.console.auth import ROLES
 from services.console.settings import Settings, SettingsError, load_settings
-from ops.environment import local_environment
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -43,7 +44,7 @@ def _configure_logging() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
-def _engines(settings: Settings) -> Tuple["Engine", "Engine"]:
+def _engines(settings: Settings) -> tuple["Engine", "Engine"]:
     """The tracker store and the console's database."""
     from services.console.schema import open_console_db, open_tracker_db
 
@@ -97,8 +98,10 @@ def command_purge(settings: Settings, args: argparse.Namespace) -> int:
     sync(tracker, console, settings.low_confidence)
     days = args.days or settings.retention_days
     erased = purge(tracker, console, days, args.by)
-    print(f"purged {len(erased.conversation_ids)} conversations ({erased.event_count} events) "
-          f"idle for more than {days:g} days")
+    print(
+        f"purged {len(erased.conversation_ids)} conversations ({erased.event_count} events) "
+        f"idle for more than {days:g} days"
+    )
     return 0
 
 
@@ -106,7 +109,7 @@ def command_erase(settings: Settings, args: argparse.Namespace) -> int:
     from services.console.retention import conversations_mentioning, erase
 
     tracker, console = _engines(settings)
-    ids: List[str] = list(args.conversation or [])
+    ids: list[str] = list(args.conversation or [])
     if args.mentioning:
         try:
             ids += conversations_mentioning(tracker, args.mentioning)
@@ -118,8 +121,10 @@ def command_erase(settings: Settings, args: argparse.Namespace) -> int:
         print("\n".join(sorted(set(ids))))
         return 0
     erased = erase(tracker, console, ids, args.by)
-    print(f"erased {len(erased.conversation_ids)} conversations ({erased.event_count} events): "
-          + ", ".join(erased.conversation_ids))
+    print(
+        f"erased {len(erased.conversation_ids)} conversations ({erased.event_count} events): "
+        + ", ".join(erased.conversation_ids)
+    )
     return 0
 
 
@@ -132,19 +137,23 @@ def _parser() -> argparse.ArgumentParser:
     user = commands.add_parser("create-user", help="add an agent or admin account")
     user.add_argument("username")
     user.add_argument("--role", choices=ROLES, default="agent")
-    user.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    user.add_argument(
+        "--password-stdin", action="store_true", help="read the password from the first line of stdin"
+    )
     purge = commands.add_parser("purge", help="erase conversations idle for more than the retention period")
     purge.add_argument("--days", type=float, help="retention in days (default $CONSOLE_RETENTION_DAYS or 90)")
     purge.add_argument("--by", default="retention", help="who runs the purge, for the record")
     erase = commands.add_parser("erase", help="erase a customer's conversations everywhere, on request")
     erase.add_argument("--conversation", action="append", metavar="ID", help="a conversation id (repeatable)")
-    erase.add_argument("--mentioning", metavar="TEXT", help="every conversation containing TEXT, e.g. an address")
+    erase.add_argument(
+        "--mentioning", metavar="TEXT", help="every conversation containing TEXT, e.g. an address"
+    )
     erase.add_argument("--by", required=True, help="who asks for the erasure, for the record")
     erase.add_argument("--dry-run", action="store_true", help="list the conversation ids, erase nothing")
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Runs one command; returns the exit status."""
     args = _parser().parse_args(argv)
     _configure_logging()
@@ -152,8 +161,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         settings = load_settings(local_environment(), serving=args.command == "serve")
     except SettingsError as error:
         return _fail(str(error))
-    handlers = {"serve": command_serve, "create-user": command_create_user,
-                "purge": command_purge, "erase": command_erase}
+    handlers = {
+        "serve": command_serve,
+        "create-user": command_create_user,
+        "purge": command_purge,
+        "erase": command_erase,
+    }
     from sqlalchemy.exc import SQLAlchemyError
 
     from services.console.schema import TrackerStoreNotReady
@@ -164,5 +177,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return _fail(str(error))
     except SQLAlchemyError as error:
         # The type only: a driver's message may quote the URL, password included.
-        return _fail(f"a database cannot be used ({type(error).__name__}); check CONSOLE_DB_URL and "
-                     "CONSOLE_TRACKER_DB_URL")
+        return _fail(
+            f"a database cannot be used ({type(error).__name__}); check CONSOLE_DB_URL and "
+            "CONSOLE_TRACKER_DB_URL"
+        )

@@ -14,7 +14,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from sqlalchemy import case, func, literal, select
 from sqlalchemy.engine import Engine
@@ -48,15 +48,21 @@ class Figures:
         return self.not_understood / self.messages if self.messages else 0.0
 
 
-def _figures(engine: Engine, since: float, language: str, channel: str, group: Optional[Any]) -> List[Figures]:
+def _figures(engine: Engine, since: float, language: str, channel: str, group: Any | None) -> list[Figures]:
     s = summaries.c
     outcome_count = lambda name: func.sum(case((s.outcome == name, 1), else_=0))  # noqa: E731
     columns = [
-        func.count(), outcome_count("resolved"), outcome_count("handed_off"), outcome_count("fallback"),
-        outcome_count("abandoned"), func.sum(s.user_messages), func.sum(s.fallbacks),
+        func.count(),
+        outcome_count("resolved"),
+        outcome_count("handed_off"),
+        outcome_count("fallback"),
+        outcome_count("abandoned"),
+        func.sum(s.user_messages),
+        func.sum(s.fallbacks),
     ]
     query = select(group if group is not None else literal("all"), *columns).where(
-        s.started_at >= since, s.user_messages > 0)
+        s.started_at >= since, s.user_messages > 0
+    )
     if language:
         query = query.where(s.language == language)
     if channel:
@@ -68,24 +74,27 @@ def _figures(engine: Engine, since: float, language: str, channel: str, group: O
     return [Figures(row[0] or "unknown", *[int(v or 0) for v in row[1:]]) for row in rows]
 
 
-def intents_per_day(engine: Engine, first_day: str, language: str, channel: str) -> Dict[str, Dict[str, int]]:
+def intents_per_day(engine: Engine, first_day: str, language: str, channel: str) -> dict[str, dict[str, int]]:
     """Customer messages per day and intent since `first_day`."""
-    query = select(intent_days.c.day, intent_days.c.intent, func.sum(intent_days.c.messages)).where(
-        intent_days.c.day >= first_day).group_by(intent_days.c.day, intent_days.c.intent)
+    query = (
+        select(intent_days.c.day, intent_days.c.intent, func.sum(intent_days.c.messages))
+        .where(intent_days.c.day >= first_day)
+        .group_by(intent_days.c.day, intent_days.c.intent)
+    )
     if language:
         query = query.where(intent_days.c.language == language)
     if channel:
         query = query.where(intent_days.c.channel == channel)
-    counts: Dict[str, Dict[str, int]] = defaultdict(dict)
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
     with engine.connect() as connection:
         for day, intent, messages in connection.execute(query):
             counts[day][intent] = int(messages)
     return counts
 
 
-def stacked_bars(days: List[str], counts: Dict[str, Dict[str, int]]) -> Dict[str, Any]:
+def stacked_bars(days: list[str], counts: dict[str, dict[str, int]]) -> dict[str, Any]:
     """Rectangles of a stacked bar chart: one bar per day, the top intents and "other" stacked."""
-    totals: Dict[str, int] = defaultdict(int)
+    totals: dict[str, int] = defaultdict(int)
     for per_intent in counts.values():
         for intent, n in per_intent.items():
             totals[intent] += n
@@ -106,16 +115,31 @@ def stacked_bars(days: List[str], counts: Dict[str, Dict[str, int]]) -> Dict[str
                 continue
             height = CHART_HEIGHT * n / highest
             y -= height
-            bars.append({"x": round(index * slot + slot * 0.1, 1), "y": round(y, 1),
-                         "width": round(slot * 0.8, 1), "height": round(height, 1),
-                         "colour": colours[name], "title": f"{day} {name}: {n}"})
-    return {"bars": bars, "legend": [(name, colours[name]) for name in series], "highest": highest,
-            "width": CHART_WIDTH, "height": CHART_HEIGHT,
-            "labels": [{"x": round(i * slot + slot / 2, 1), "text": day[5:]} for i, day in enumerate(days)
-                       if len(days) <= 14 or i % max(len(days) // 10, 1) == 0]}
+            bars.append(
+                {
+                    "x": round(index * slot + slot * 0.1, 1),
+                    "y": round(y, 1),
+                    "width": round(slot * 0.8, 1),
+                    "height": round(height, 1),
+                    "colour": colours[name],
+                    "title": f"{day} {name}: {n}",
+                }
+            )
+    return {
+        "bars": bars,
+        "legend": [(name, colours[name]) for name in series],
+        "highest": highest,
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "labels": [
+            {"x": round(i * slot + slot / 2, 1), "text": day[5:]}
+            for i, day in enumerate(days)
+            if len(days) <= 14 or i % max(len(days) // 10, 1) == 0
+        ],
+    }
 
 
-def dashboard(engine: Engine, days: int, language: str = "", channel: str = "") -> Dict[str, Any]:
+def dashboard(engine: Engine, days: int, language: str = "", channel: str = "") -> dict[str, Any]:
     """Everything the dashboard page shows, for the last `days` days."""
     now = datetime.now(timezone.utc)
     since = time.time() - days * 86400

@@ -10,7 +10,7 @@ Every text goes through `redact_credentials` first, as every export must.
 """
 
 import copy
-from typing import Dict, Iterable, List, Mapping
+from collections.abc import Iterable, Mapping
 
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -19,8 +19,8 @@ from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from services.console.summaries import TrackerEvent
 from bot.redaction import redact_credentials
+from services.console.summaries import TrackerEvent
 
 # Entities that components add (bot.nlu.language, bot.nlu.credential_cue); training data never annotates them.
 COMPONENT_ENTITIES = {"language", "credential"}
@@ -29,7 +29,7 @@ _SKIPPED_TYPES = {"user_featurization"}
 _SKIPPED_SLOTS = {"session_started_metadata"}
 
 
-def _user_event(data: Dict, corrected_intent: str = "") -> Dict:
+def _user_event(data: dict, corrected_intent: str = "") -> dict:
     """A user event ready for a story: text redacted, intent corrected."""
     data = copy.deepcopy(data)
     text = data.get("text") or ""
@@ -46,7 +46,7 @@ def _user_event(data: Dict, corrected_intent: str = "") -> Dict:
 
 def story_yaml(conversation_id: str, stored: Iterable[TrackerEvent], corrections: Mapping[int, str]) -> str:
     """The conversation as a Rasa test story in YAML."""
-    rasa_events: List[Event] = []
+    rasa_events: list[Event] = []
     for event in stored:
         data = event.data
         if event.type_name in _SKIPPED_TYPES:
@@ -74,10 +74,14 @@ def nlu_yaml(corrections: Iterable[Mapping]) -> str:
     for row in corrections:
         text = row["text"]
         redacted = redact_credentials(text)
-        entities = [] if redacted != text else [
-            {k: e[k] for k in ("entity", "value", "start", "end")}
-            for e in row.get("entities") or []
-            if e.get("entity") not in COMPONENT_ENTITIES and {"start", "end"} <= set(e)
-        ]
+        entities = (
+            []
+            if redacted != text
+            else [
+                {k: e[k] for k in ("entity", "value", "start", "end")}
+                for e in row.get("entities") or []
+                if e.get("entity") not in COMPONENT_ENTITIES and {"start", "end"} <= set(e)
+            ]
+        )
         messages.append(Message(data={"text": redacted, "intent": row["intent"], "entities": entities}))
     return RasaYAMLWriter().dumps(TrainingData(training_examples=messages))

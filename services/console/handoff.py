@@ -12,7 +12,7 @@ makes a second agent's take fail instead of two people answering at once.
 """
 
 import time
-from typing import Any, Dict
+from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
@@ -39,7 +39,7 @@ class HandoffError(ValueError):
     """The takeover action cannot be done now; the message is shown to the agent."""
 
 
-def _utterance(text: str, agent: User, notice: str = "") -> Dict[str, Any]:
+def _utterance(text: str, agent: User, notice: str = "") -> dict[str, Any]:
     metadata = {AGENT_KEY: agent.username, **({"console_notice": notice} if notice else {})}
     return {"event": "bot", "text": text, "metadata": metadata}
 
@@ -47,8 +47,12 @@ def _utterance(text: str, agent: User, notice: str = "") -> Dict[str, Any]:
 def holder(engine: Engine, conversation_id: str) -> str:
     """The agent holding the conversation, or "" when nobody does."""
     with engine.connect() as connection:
-        return connection.execute(
-            select(handoffs.c.agent).where(handoffs.c.conversation_id == conversation_id)).scalar() or ""
+        return (
+            connection.execute(
+                select(handoffs.c.agent).where(handoffs.c.conversation_id == conversation_id)
+            ).scalar()
+            or ""
+        )
 
 
 async def take(engine: Engine, rasa: RasaClient, conversation_id: str, agent: User) -> None:
@@ -58,8 +62,11 @@ async def take(engine: Engine, rasa: RasaClient, conversation_id: str, agent: Us
         raise HandoffError("there is no such conversation")
     try:
         with engine.begin() as connection:
-            connection.execute(insert(handoffs).values(
-                conversation_id=conversation_id, agent=agent.username, taken_at=time.time()))
+            connection.execute(
+                insert(handoffs).values(
+                    conversation_id=conversation_id, agent=agent.username, taken_at=time.time()
+                )
+            )
     except IntegrityError:
         raise HandoffError(f"{holder(engine, conversation_id)} has already taken this conversation") from None
     joined = catalog.message("joined", summary["language"])
@@ -96,17 +103,22 @@ async def reply(engine: Engine, rasa: RasaClient, conversation_id: str, agent: U
     await rasa.append_events(conversation_id, [_utterance(text, agent)])
 
 
-async def hand_back(engine: Engine, rasa: RasaClient, conversation_id: str, agent: User, outcome: str) -> None:
+async def hand_back(
+    engine: Engine, rasa: RasaClient, conversation_id: str, agent: User, outcome: str
+) -> None:
     """Tells the customer the person left, records the outcome and resumes the assistant."""
     if outcome not in AGENT_OUTCOMES:
         raise HandoffError("choose what came of the conversation")
     _require_holder(engine, conversation_id, agent)
     summary = summary_of(engine, conversation_id) or {"language": ""}
     left = catalog.message("left", summary["language"])
-    await rasa.append_events(conversation_id, [
-        _utterance(left, agent, "left"),
-        {"event": "slot", "name": "agent_outcome", "value": outcome},
-        {"event": "resume"},
-    ])
+    await rasa.append_events(
+        conversation_id,
+        [
+            _utterance(left, agent, "left"),
+            {"event": "slot", "name": "agent_outcome", "value": outcome},
+            {"event": "resume"},
+        ],
+    )
     _release(engine, conversation_id)
     audit.record(engine, agent.username, "hand_back", conversation_id, outcome)

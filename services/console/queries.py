@@ -7,9 +7,10 @@ a bound parameter, and the text search escapes LIKE's wildcards, so a search
 for `%` or `'; DROP TABLE` finds exactly that text.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any
 
 from sqlalchemy import distinct, exists, select
 from sqlalchemy.engine import Engine
@@ -25,7 +26,7 @@ def contains_pattern(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _day_start(value: str) -> Optional[float]:
+def _day_start(value: str) -> float | None:
     try:
         return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=timezone.utc).timestamp()
     except ValueError:
@@ -51,6 +52,7 @@ class Filters:
     @classmethod
     def from_args(cls, args: Mapping[str, Any]) -> "Filters":
         """Filters from a query string; values outside what each filter accepts are dropped."""
+
         def arg(name: str) -> str:
             value = args.get(name) or ""
             return (value[0] if isinstance(value, list) else str(value)).strip()
@@ -68,14 +70,14 @@ class Filters:
                 values[day] = ""
         return cls(**values)
 
-    def as_query(self) -> Dict[str, str]:
+    def as_query(self) -> dict[str, str]:
         """The non-empty filters, for links that keep them (pagination)."""
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
 
-    def conditions(self) -> List[Any]:
+    def conditions(self) -> list[Any]:
         """The WHERE conditions these filters mean."""
         s = summaries.c
-        conditions: List[Any] = []
+        conditions: list[Any] = []
         for column in ("channel", "language", "outcome"):
             if getattr(self, column):
                 conditions.append(s[column] == getattr(self, column))
@@ -86,15 +88,22 @@ class Filters:
         if self.reviewed:
             conditions.append(s.reviewed == (self.reviewed == "yes"))
         if self.intent:
-            conditions.append(exists().where(conversation_intents.c.conversation_id == s.conversation_id)
-                              .where(conversation_intents.c.intent == self.intent))
+            conditions.append(
+                exists()
+                .where(conversation_intents.c.conversation_id == s.conversation_id)
+                .where(conversation_intents.c.intent == self.intent)
+            )
         if self.tag:
-            conditions.append(exists().where(tags.c.conversation_id == s.conversation_id)
-                              .where(tags.c.tag == self.tag.lower()))
+            conditions.append(
+                exists()
+                .where(tags.c.conversation_id == s.conversation_id)
+                .where(tags.c.tag == self.tag.lower())
+            )
         if self.since:
             conditions.append(s.last_activity >= _day_start(self.since))
-        if self.until:
-            conditions.append(s.started_at < _day_start(self.until) + 86400)
+        until = _day_start(self.until) if self.until else None
+        if until is not None:
+            conditions.append(s.started_at < until + 86400)
         if self.q:
             conditions.append(s.search_text.like(contains_pattern(self.q.lower()), escape="\\"))
         return conditions
@@ -104,14 +113,14 @@ class Filters:
 class Page:
     """One page of the list and where the next one starts (None on the last page)."""
 
-    rows: List[Dict[str, Any]]
-    next_before: Optional[int]
+    rows: list[dict[str, Any]]
+    next_before: int | None
 
 
 _LIST_COLUMNS = [c for c in summaries.c if c.name != "search_text"]
 
 
-def conversation_page(engine: Engine, filters: Filters, size: int, before: Optional[int] = None) -> Page:
+def conversation_page(engine: Engine, filters: Filters, size: int, before: int | None = None) -> Page:
     """The newest conversations matching `filters`, `size` at a time, continuing below `before`."""
     query = select(*_LIST_COLUMNS).where(*filters.conditions())
     if before:
@@ -120,9 +129,10 @@ def conversation_page(engine: Engine, filters: Filters, size: int, before: Optio
     with engine.connect() as connection:
         rows = [dict(row._mapping) for row in connection.execute(query)]
         page_ids = [row["conversation_id"] for row in rows[:size]]
-        intents: Dict[str, List[str]] = {cid: [] for cid in page_ids}
+        intents: dict[str, list[str]] = {cid: [] for cid in page_ids}
         for row in connection.execute(
-                select(conversation_intents).where(conversation_intents.c.conversation_id.in_(page_ids))):
+            select(conversation_intents).where(conversation_intents.c.conversation_id.in_(page_ids))
+        ):
             intents[row.conversation_id].append(row.intent)
     for row in rows[:size]:
         row["intents"] = sorted(intents[row["conversation_id"]])
@@ -130,10 +140,11 @@ def conversation_page(engine: Engine, filters: Filters, size: int, before: Optio
     return Page(rows[:size], rows[size - 1]["last_event_id"] if more else None)
 
 
-def facets(engine: Engine) -> Dict[str, List[str]]:
+def facets(engine: Engine) -> dict[str, list[str]]:
     """The values each list filter can take right now (for the filter menus)."""
     with engine.connect() as connection:
-        def values(column: Any) -> List[str]:
+
+        def values(column: Any) -> list[str]:
             return sorted(v for v in connection.execute(select(distinct(column))).scalars() if v)
 
         return {
@@ -144,23 +155,32 @@ def facets(engine: Engine) -> Dict[str, List[str]]:
         }
 
 
-def summary_of(engine: Engine, conversation_id: str) -> Optional[Dict[str, Any]]:
+def summary_of(engine: Engine, conversation_id: str) -> dict[str, Any] | None:
     """One conversation's summary with its intents, tags and current holder, or None."""
     with engine.connect() as connection:
-        row = connection.execute(select(*_LIST_COLUMNS).where(summaries.c.conversation_id == conversation_id)).first()
+        row = connection.execute(
+            select(*_LIST_COLUMNS).where(summaries.c.conversation_id == conversation_id)
+        ).first()
         if row is None:
             return None
         summary = dict(row._mapping)
-        summary["intents"] = sorted(connection.execute(select(conversation_intents.c.intent).where(
-            conversation_intents.c.conversation_id == conversation_id)).scalars())
-        summary["tags"] = sorted(connection.execute(
-            select(tags.c.tag).where(tags.c.conversation_id == conversation_id)).scalars())
+        summary["intents"] = sorted(
+            connection.execute(
+                select(conversation_intents.c.intent).where(
+                    conversation_intents.c.conversation_id == conversation_id
+                )
+            ).scalars()
+        )
+        summary["tags"] = sorted(
+            connection.execute(select(tags.c.tag).where(tags.c.conversation_id == conversation_id)).scalars()
+        )
         summary["agent"] = connection.execute(
-            select(handoffs.c.agent).where(handoffs.c.conversation_id == conversation_id)).scalar()
+            select(handoffs.c.agent).where(handoffs.c.conversation_id == conversation_id)
+        ).scalar()
     return summary
 
 
-def handoff_queue(engine: Engine) -> List[Dict[str, Any]]:
+def handoff_queue(engine: Engine) -> list[dict[str, Any]]:
     """Conversations waiting for a person (oldest first), then those an agent holds."""
     query = (
         select(*_LIST_COLUMNS, handoffs.c.agent, handoffs.c.taken_at)

@@ -6,7 +6,7 @@ services.console.cli) and the token never reaches a log. Failures become
 `RasaError` with a message an agent can act on, never a traceback.
 """
 
-from typing import Any, Dict, List, Optional
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -19,7 +19,7 @@ class RasaError(RuntimeError):
 class RasaClient:
     """Rasa's HTTP API and REST channel at `base_url`."""
 
-    def __init__(self, base_url: str, token: str, rest_token: Optional[str], timeout: float) -> None:
+    def __init__(self, base_url: str, token: str, rest_token: str | None, timeout: float) -> None:
         self._base = base_url.rstrip("/")
         self._token = token
         self._rest_token = rest_token
@@ -38,19 +38,24 @@ class RasaClient:
             raise RasaError(f"the assistant (Rasa) refused the request with status {response.status_code}")
         return response
 
-    async def append_events(self, conversation_id: str, events: List[Dict[str, Any]]) -> None:
+    async def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         """Appends `events` and sends their bot utterances on the channel the customer last wrote from."""
         await self._post(
             f"{self._base}/conversations/{quote(conversation_id, safe='')}/tracker/events",
-            params={"token": self._token, "output_channel": "latest", "execute_side_effects": "true",
-                    "include_events": "NONE"},
+            params={
+                "token": self._token,
+                "output_channel": "latest",
+                "execute_side_effects": "true",
+                "include_events": "NONE",
+            },
             json=events,
         )
 
-    async def say(self, sender: str, text: str) -> List[Dict[str, Any]]:
+    async def say(self, sender: str, text: str) -> list[dict[str, Any]]:
         """Sends a customer message on the REST channel; returns the assistant's replies."""
         headers = {"Authorization": f"Bearer {self._rest_token}"} if self._rest_token else {}
-        response = await self._post(f"{self._base}/webhooks/rest/webhook",
-                                    json={"sender": sender, "message": text}, headers=headers)
+        response = await self._post(
+            f"{self._base}/webhooks/rest/webhook", json={"sender": sender, "message": text}, headers=headers
+        )
         replies = response.json()
         return replies if isinstance(replies, list) else []

@@ -14,13 +14,15 @@ conversation ids, which is its purpose.
 
 import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List
+from typing import Any
 
 from sqlalchemy import delete, distinct, func, insert, select
 from sqlalchemy.engine import Engine
 
 from services.console import audit
+from services.console.queries import contains_pattern
 from services.console.schema import (
     conversation_intents,
     corrections,
@@ -31,7 +33,6 @@ from services.console.schema import (
     summaries,
     tags,
 )
-from services.console.queries import contains_pattern
 from services.console.sync import chunks
 
 _CONSOLE_TABLES = (summaries, conversation_intents, tags, notes, corrections, handoffs)
@@ -41,25 +42,31 @@ _CONSOLE_TABLES = (summaries, conversation_intents, tags, notes, corrections, ha
 class Erased:
     """What one purge or erasure removed."""
 
-    conversation_ids: List[str]
+    conversation_ids: list[str]
     event_count: int
 
 
-def _present(tracker: Engine, console: Engine, ids: List[str]) -> List[str]:
+def _present(tracker: Engine, console: Engine, ids: list[str]) -> list[str]:
     """The ids among `ids` that anything is stored for."""
     found = set()
     for chunk in chunks(ids):
         with tracker.connect() as connection:
-            found.update(connection.execute(
-                select(distinct(events.c.sender_id)).where(events.c.sender_id.in_(chunk))).scalars())
+            found.update(
+                connection.execute(
+                    select(distinct(events.c.sender_id)).where(events.c.sender_id.in_(chunk))
+                ).scalars()
+            )
         with console.connect() as connection:
             for table in _CONSOLE_TABLES:
-                found.update(connection.execute(
-                    select(distinct(table.c.conversation_id)).where(table.c.conversation_id.in_(chunk))).scalars())
+                found.update(
+                    connection.execute(
+                        select(distinct(table.c.conversation_id)).where(table.c.conversation_id.in_(chunk))
+                    ).scalars()
+                )
     return sorted(found)
 
 
-def _remove(tracker: Engine, console: Engine, ids: List[str], actor: str, kind: str) -> Erased:
+def _remove(tracker: Engine, console: Engine, ids: list[str], actor: str, kind: str) -> Erased:
     """Deletes `ids` everywhere, then writes the erasure record."""
     removed_events = 0
     for chunk in chunks(ids):
@@ -69,8 +76,15 @@ def _remove(tracker: Engine, console: Engine, ids: List[str], actor: str, kind: 
             for table in _CONSOLE_TABLES:
                 connection.execute(delete(table).where(table.c.conversation_id.in_(chunk)))
     with console.begin() as connection:
-        connection.execute(insert(erasures).values(
-            at=time.time(), actor=actor, kind=kind, conversation_ids=json.dumps(ids), event_count=removed_events))
+        connection.execute(
+            insert(erasures).values(
+                at=time.time(),
+                actor=actor,
+                kind=kind,
+                conversation_ids=json.dumps(ids),
+                event_count=removed_events,
+            )
+        )
     return Erased(ids, removed_events)
 
 
@@ -94,30 +108,46 @@ def purge(tracker: Engine, console: Engine, days: float, actor: str) -> Erased:
     """
     cutoff = time.time() - days * 86400
     with console.connect() as connection:
-        candidates = list(connection.execute(
-            select(summaries.c.conversation_id).where(summaries.c.last_activity < cutoff)).scalars())
-    stale: List[str] = []
+        candidates = list(
+            connection.execute(
+                select(summaries.c.conversation_id).where(summaries.c.last_activity < cutoff)
+            ).scalars()
+        )
+    stale: list[str] = []
     for chunk in chunks(candidates):
         with tracker.connect() as connection:
-            stale.extend(connection.execute(
-                select(events.c.sender_id).where(events.c.sender_id.in_(chunk))
-                .group_by(events.c.sender_id).having(func.max(events.c.timestamp) < cutoff)).scalars())
+            stale.extend(
+                connection.execute(
+                    select(events.c.sender_id)
+                    .where(events.c.sender_id.in_(chunk))
+                    .group_by(events.c.sender_id)
+                    .having(func.max(events.c.timestamp) < cutoff)
+                ).scalars()
+            )
     if not stale:
         return Erased([], 0)
     erased = _remove(tracker, console, sorted(stale), actor, "purge")
-    audit.record(console, actor, "purge", None,
-                 f"{len(erased.conversation_ids)} conversations, {erased.event_count} events, older than {days:g} days")
+    audit.record(
+        console,
+        actor,
+        "purge",
+        None,
+        f"{len(erased.conversation_ids)} conversations, {erased.event_count} events, "
+        f"older than {days:g} days",
+    )
     return erased
 
 
-def records(engine: Engine, limit: int) -> List[Dict[str, Any]]:
+def records(engine: Engine, limit: int) -> list[dict[str, Any]]:
     """The latest erasure and purge records, newest first."""
     with engine.connect() as connection:
-        return [dict(r._mapping) for r in connection.execute(
-            select(erasures).order_by(erasures.c.id.desc()).limit(limit))]
+        return [
+            dict(r._mapping)
+            for r in connection.execute(select(erasures).order_by(erasures.c.id.desc()).limit(limit))
+        ]
 
 
-def conversations_mentioning(tracker: Engine, needle: str) -> List[str]:
+def conversations_mentioning(tracker: Engine, needle: str) -> list[str]:
     """Ids of conversations whose stored events contain `needle` (case-insensitive), e.g. an address.
 
     A full scan of the events, acceptable for a rare request and never done per page view.
@@ -126,7 +156,10 @@ def conversations_mentioning(tracker: Engine, needle: str) -> List[str]:
     if len(needle) < 5:
         raise ValueError("give at least 5 characters to search for, e.g. the customer's email address")
     with tracker.connect() as connection:
-        return sorted(connection.execute(
-            select(distinct(events.c.sender_id))
-            .where(func.lower(events.c.data).like(contains_pattern(needle), escape="\\"))
-        ).scalars())
+        return sorted(
+            connection.execute(
+                select(distinct(events.c.sender_id)).where(
+                    func.lower(events.c.data).like(contains_pattern(needle), escape="\\")
+                )
+            ).scalars()
+        )

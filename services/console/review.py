@@ -9,16 +9,16 @@ import json
 import re
 import time
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 import yaml
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
 
+from bot.redaction import redact_credentials
+from ops.environment import ROOT
 from services.console.schema import corrections, notes, summaries, tags
 from services.console.summaries import TrackerEvent
-from ops.environment import ROOT
-from bot.redaction import redact_credentials
 
 TAG = re.compile(r"^[a-z0-9][a-z0-9 _-]{0,39}$")
 MAX_TAGS = 10
@@ -29,7 +29,7 @@ class ReviewError(ValueError):
     """A review action that cannot be done as asked; the message is shown to the agent."""
 
 
-def domain_intents(domain: Path = ROOT / "domain.yml") -> List[str]:
+def domain_intents(domain: Path = ROOT / "domain.yml") -> list[str]:
     """The intents a message can be corrected to: the domain's, plus `nlu_fallback`."""
     with domain.open(encoding="utf-8") as handle:
         listed = yaml.safe_load(handle).get("intents") or []
@@ -40,11 +40,12 @@ def domain_intents(domain: Path = ROOT / "domain.yml") -> List[str]:
 def set_reviewed(engine: Engine, conversation_id: str, reviewed: bool) -> None:
     """Marks the conversation reviewed, or not."""
     with engine.begin() as connection:
-        connection.execute(update(summaries).where(summaries.c.conversation_id == conversation_id)
-                           .values(reviewed=reviewed))
+        connection.execute(
+            update(summaries).where(summaries.c.conversation_id == conversation_id).values(reviewed=reviewed)
+        )
 
 
-def set_tags(engine: Engine, conversation_id: str, raw: str) -> List[str]:
+def set_tags(engine: Engine, conversation_id: str, raw: str) -> list[str]:
     """Replaces the conversation's tags with the comma-separated ones in `raw`."""
     wanted = sorted({t.strip().lower() for t in raw.split(",") if t.strip()})
     bad = [t for t in wanted if not TAG.match(t)]
@@ -67,19 +68,27 @@ def add_note(engine: Engine, conversation_id: str, author: str, text: str) -> No
     if len(text) > MAX_NOTE_CHARACTERS:
         raise ReviewError(f"a note has at most {MAX_NOTE_CHARACTERS} characters")
     with engine.begin() as connection:
-        connection.execute(insert(notes).values(
-            conversation_id=conversation_id, author=author, created_at=time.time(), text=text))
+        connection.execute(
+            insert(notes).values(
+                conversation_id=conversation_id, author=author, created_at=time.time(), text=text
+            )
+        )
 
 
-def notes_of(engine: Engine, conversation_id: str) -> List[Dict[str, Any]]:
+def notes_of(engine: Engine, conversation_id: str) -> list[dict[str, Any]]:
     """The conversation's notes, oldest first."""
     with engine.connect() as connection:
-        return [dict(r._mapping) for r in connection.execute(
-            select(notes).where(notes.c.conversation_id == conversation_id).order_by(notes.c.id))]
+        return [
+            dict(r._mapping)
+            for r in connection.execute(
+                select(notes).where(notes.c.conversation_id == conversation_id).order_by(notes.c.id)
+            )
+        ]
 
 
-def correct_intent(engine: Engine, message: TrackerEvent, intent: str, author: str, language: str,
-                   known_intents: List[str]) -> None:
+def correct_intent(
+    engine: Engine, message: TrackerEvent, intent: str, author: str, language: str, known_intents: list[str]
+) -> None:
     """Records what a customer message really meant (replacing an earlier correction of it)."""
     if message.type_name != "user":
         raise ReviewError("only a customer message can be corrected")
@@ -106,15 +115,20 @@ def correct_intent(engine: Engine, message: TrackerEvent, intent: str, author: s
         connection.execute(insert(corrections).values(event_id=message.id, **row))
 
 
-def corrections_of(engine: Engine, conversation_id: str) -> Dict[int, str]:
+def corrections_of(engine: Engine, conversation_id: str) -> dict[int, str]:
     """Corrected intent per event id of one conversation."""
     with engine.connect() as connection:
-        return {r.event_id: r.intent for r in connection.execute(
-            select(corrections.c.event_id, corrections.c.intent)
-            .where(corrections.c.conversation_id == conversation_id))}
+        return {
+            r.event_id: r.intent
+            for r in connection.execute(
+                select(corrections.c.event_id, corrections.c.intent).where(
+                    corrections.c.conversation_id == conversation_id
+                )
+            )
+        }
 
 
-def all_corrections(engine: Engine, language: str = "") -> List[Dict[str, Any]]:
+def all_corrections(engine: Engine, language: str = "") -> list[dict[str, Any]]:
     """Every correction (optionally of one language), oldest first, entities decoded."""
     query = select(corrections).order_by(corrections.c.created_at)
     if language:

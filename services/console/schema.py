@@ -28,9 +28,9 @@ from sqlalchemy.engine import Engine
 from bot.database import open_engine
 
 
-
 class TrackerStoreNotReady(RuntimeError):
     """Rasa has not created its tables in the configured tracker store yet."""
+
 
 # --- Rasa's SQL tracker store (rasa/core/tracker_store.py, SQLTrackerStore.SQLEvent) ---
 tracker_metadata = MetaData()

@@ -30,86 +30,58 @@ proxy in production, so everything that differs between the two is a variable
 - CONSOLE_RASA_TIMEOUT [30]: seconds per call to Rasa (a "try it" message waits for the whole turn).
 """
 
-import os
-from dataclasses import dataclass
-from typing import Callable, Mapping, Optional, TypeVar
+from collections.abc import Mapping
 
-_T = TypeVar("_T")
+from pydantic import Field, validator
 
+from bot.settings import EnvironmentSettings, SettingsError, flag, http_url
 
-class SettingsError(ValueError):
-    """A setting is missing or malformed; the message names the variable and what to do."""
+__all__ = ["Settings", "SettingsError", "load_settings"]
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(EnvironmentSettings):
     """Everything the console reads from its environment."""
 
-    host: str
-    port: int
-    tracker_db_url: str
-    console_db_url: str
-    rasa_url: str
-    rasa_token: str
-    rest_token: Optional[str]
-    secret_key: str
-    cookie_secure: bool
-    session_hours: float
-    login_max_failures: int
-    login_window_minutes: float
-    retention_days: float
-    low_confidence: float
-    sync_seconds: float
-    page_size: int
-    rasa_timeout: float
+    host: str = Field("127.0.0.1", env="CONSOLE_HOST")
+    port: int = Field(8002, env="CONSOLE_PORT", gt=0, lt=65536)
+    tracker_db_url: str = Field("sqlite:///var/tracker.db", env="CONSOLE_TRACKER_DB_URL")
+    console_db_url: str = Field("sqlite:///var/console.db", env="CONSOLE_DB_URL")
+    rasa_url: str = Field("http://127.0.0.1:5005", env="RASA_URL")
+    rasa_token: str = Field(
+        "",
+        env="RASA_AUTH_TOKEN",
+        repr=False,
+        description="set it to the token Rasa was started with (`python -m ops run` keeps it in .env)",
+    )
+    rest_token: str | None = Field(None, env="REST_CHANNEL_TOKEN", repr=False)
+    secret_key: str = Field(
+        "",
+        env="CONSOLE_SECRET_KEY",
+        repr=False,
+        description="set it to a long random string (`python -m ops run` generates one into .env)",
+    )
+    cookie_secure: bool = Field(False, env="CONSOLE_COOKIE_SECURE")
+    session_hours: float = Field(12.0, env="CONSOLE_SESSION_HOURS", gt=0)
+    login_max_failures: int = Field(5, env="CONSOLE_LOGIN_MAX_FAILURES", gt=0)
+    login_window_minutes: float = Field(15.0, env="CONSOLE_LOGIN_WINDOW_MINUTES", gt=0)
+    retention_days: float = Field(90.0, env="CONSOLE_RETENTION_DAYS", gt=0)
+    low_confidence: float = Field(0.6, env="CONSOLE_LOW_CONFIDENCE", ge=0, le=1)
+    sync_seconds: float = Field(2.0, env="CONSOLE_SYNC_SECONDS", gt=0)
+    page_size: int = Field(50, env="CONSOLE_PAGE_SIZE", gt=0, le=500)
+    rasa_timeout: float = Field(30.0, env="CONSOLE_RASA_TIMEOUT", gt=0)
+
+    _flags = validator("cookie_secure", pre=True, allow_reuse=True)(flag)
+    _url = validator("rasa_url", allow_reuse=True)(http_url)
 
 
-def _value(env: Mapping[str, str], name: str, default: str, convert: Callable[[str], _T],
-           check: Callable[[_T], bool]) -> _T:
-    """One variable converted and checked; a bad value becomes a message naming it."""
-    raw = env.get(name, "").strip() or default
-    try:
-        value = convert(raw)
-    except ValueError:
-        value = None
-    if value is None or not check(value):
-        raise SettingsError(f"{name}={raw!r} is not valid (default {default})")
-    return value
-
-
-def _required(env: Mapping[str, str], name: str, hint: str) -> str:
-    value = env.get(name, "").strip()
-    if not value:
-        raise SettingsError(f"{name} is not set: {hint}")
-    return value
-
-
-def load_settings(env: Mapping[str, str] = os.environ, serving: bool = True) -> Settings:
+def load_settings(env: Mapping[str, str] | None = None, serving: bool = True) -> Settings:
     """Reads and checks every setting, raising `SettingsError` on the first bad one.
 
     Commands that neither serve pages nor call Rasa (create-user, purge, erase) pass
     `serving=False`, so that they work with only the databases configured.
     """
-    positive = lambda v: v > 0  # noqa: E731 (a check, named by its use)
-    return Settings(
-        host=env.get("CONSOLE_HOST", "").strip() or "127.0.0.1",
-        port=_value(env, "CONSOLE_PORT", "8002", int, lambda v: 0 < v < 65536),
-        tracker_db_url=env.get("CONSOLE_TRACKER_DB_URL", "").strip() or "sqlite:///var/tracker.db",
-        console_db_url=env.get("CONSOLE_DB_URL", "").strip() or "sqlite:///var/console.db",
-        rasa_url=_value(env, "RASA_URL", "http://127.0.0.1:5005", lambda v: v.rstrip("/"),
-                        lambda v: v.startswith(("http://", "https://"))),
-        rasa_token=_required(env, "RASA_AUTH_TOKEN", "set it to the token Rasa was started with "
-                             "(`python -m ops run` keeps it in .env)") if serving else "",
-        rest_token=env.get("REST_CHANNEL_TOKEN", "").strip() or None,
-        secret_key=_required(env, "CONSOLE_SECRET_KEY", "set it to a long random string "
-                             "(`python -m ops run` generates one into .env)") if serving else "",
-        cookie_secure=_value(env, "CONSOLE_COOKIE_SECURE", "0", str, lambda v: v in ("0", "1")) == "1",
-        session_hours=_value(env, "CONSOLE_SESSION_HOURS", "12", float, positive),
-        login_max_failures=_value(env, "CONSOLE_LOGIN_MAX_FAILURES", "5", int, positive),
-        login_window_minutes=_value(env, "CONSOLE_LOGIN_WINDOW_MINUTES", "15", float, positive),
-        retention_days=_value(env, "CONSOLE_RETENTION_DAYS", "90", float, positive),
-        low_confidence=_value(env, "CONSOLE_LOW_CONFIDENCE", "0.6", float, lambda v: 0 <= v <= 1),
-        sync_seconds=_value(env, "CONSOLE_SYNC_SECONDS", "2", float, positive),
-        page_size=_value(env, "CONSOLE_PAGE_SIZE", "50", int, lambda v: 0 < v <= 500),
-        rasa_timeout=_value(env, "CONSOLE_RASA_TIMEOUT", "30", float, positive),
-    )
+    settings = Settings.read(env)
+    if serving:
+        settings.require("rasa_token")
+        settings.require("secret_key")
+    return settings

@@ -15,7 +15,7 @@ Outcomes, in order of precedence:
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Dict, Optional
+from typing import Any
 
 FALLBACK_INTENT = "nlu_fallback"
 HANDOFF_ACTION = "action_handoff"
@@ -25,7 +25,7 @@ OUTCOMES = ("resolved", "handed_off", "abandoned", "fallback")
 HANDOFF_STATES = ("waiting", "taken", "returned")
 MAX_SEARCH_CHARACTERS = 20000
 
-Summary = Dict[str, Any]
+Summary = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class TrackerEvent:
     conversation_id: str
     type_name: str
     timestamp: float
-    data: Dict[str, Any]
+    data: dict[str, Any]
 
 
 def day_of(timestamp: float) -> str:
@@ -66,7 +66,7 @@ def new_summary(event: TrackerEvent) -> Summary:
     }
 
 
-def _append_search_text(summary: Summary, text: Optional[str]) -> None:
+def _append_search_text(summary: Summary, text: str | None) -> None:
     if not text:
         return
     room = MAX_SEARCH_CHARACTERS - len(summary["search_text"])
@@ -74,11 +74,11 @@ def _append_search_text(summary: Summary, text: Optional[str]) -> None:
         summary["search_text"] += text.lower()[: room - 1] + "\n"
 
 
-def _intent_of(data: Dict[str, Any]) -> Dict[str, Any]:
+def _intent_of(data: dict[str, Any]) -> dict[str, Any]:
     return (data.get("parse_data") or {}).get("intent") or {}
 
 
-def _fold_user(summary: Summary, data: Dict[str, Any], low_confidence: float) -> Optional[str]:
+def _fold_user(summary: Summary, data: dict[str, Any], low_confidence: float) -> str | None:
     intent = _intent_of(data)
     name = intent.get("name")
     confidence = intent.get("confidence")
@@ -95,7 +95,7 @@ def _fold_user(summary: Summary, data: Dict[str, Any], low_confidence: float) ->
     return name
 
 
-def _fold_slot(summary: Summary, data: Dict[str, Any]) -> None:
+def _fold_slot(summary: Summary, data: dict[str, Any]) -> None:
     name, value = data.get("name"), data.get("value")
     if name == "language" and value:
         summary["language"] = str(value)[:8]
@@ -116,7 +116,7 @@ def outcome_of(summary: Summary) -> str:
     return "resolved"
 
 
-def fold(summary: Summary, event: TrackerEvent, low_confidence: float) -> Optional[str]:
+def fold(summary: Summary, event: TrackerEvent, low_confidence: float) -> str | None:
     """Applies `event` to `summary` in place; returns the intent of a customer message, else None."""
     data = event.data
     intent = None

@@ -21,14 +21,13 @@ be skipped; with one Rasa writer (the default set-up) ids commit in order.
 import json
 import logging
 from collections import Counter
-from typing import Dict, Iterable, List, Set, Tuple
+from collections.abc import Iterable
 
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clean_text import clean_json, clean_text
-
 from services.console.schema import conversation_intents, events, intent_days, summaries, sync_state
 from services.console.summaries import Summary, TrackerEvent, day_of, fold, new_summary
 
@@ -47,7 +46,7 @@ class _Overtaken(Exception):
     """Another process moved the watermark first: this batch is theirs, roll back."""
 
 
-def decode_data(raw: str) -> Dict:
+def decode_data(raw: str) -> dict:
     """An event's JSON; a row Rasa never wrote (or a damaged one) reads as an empty event."""
     try:
         data = json.loads(raw or "{}")
@@ -61,14 +60,15 @@ EVENT_COLUMNS = (events.c.id, events.c.sender_id, events.c.type_name, events.c.t
 
 def event_from_row(row: Row) -> TrackerEvent:
     """A row of `events` (selected as EVENT_COLUMNS) as the console works with it."""
-    return TrackerEvent(row.id, clean_text(row.sender_id or ""), row.type_name,
-                        row.timestamp or 0.0, decode_data(row.data))
+    return TrackerEvent(
+        row.id, clean_text(row.sender_id or ""), row.type_name, row.timestamp or 0.0, decode_data(row.data)
+    )
 
 
-def chunks(items: List[str]) -> Iterable[List[str]]:
+def chunks(items: list[str]) -> Iterable[list[str]]:
     """`items` in slices small enough for an IN (...) list."""
     for start in range(0, len(items), CHUNK):
-        yield items[start:start + CHUNK]
+        yield items[start : start + CHUNK]
 
 
 def watermark(connection: Connection, name: str = WATERMARK) -> int:
@@ -92,13 +92,8 @@ def _move(connection: Connection, start: int, to: int) -> None:
         raise _Overtaken
 
 
-def _read_batch(tracker: Engine, after: int) -> List[TrackerEvent]:
-    query = (
-        select(*EVENT_COLUMNS)
-        .where(events.c.id > after)
-        .order_by(events.c.id)
-        .limit(BATCH)
-    )
+def _read_batch(tracker: Engine, after: int) -> list[TrackerEvent]:
+    query = select(*EVENT_COLUMNS).where(events.c.id > after).order_by(events.c.id).limit(BATCH)
     with tracker.connect() as connection:
         rows = connection.execute(query).all()
     return [event_from_row(row) for row in rows]
@@ -112,20 +107,21 @@ def _message_language(event: TrackerEvent, summary: Summary) -> str:
     return summary["language"]
 
 
-def _apply(connection: Connection, batch: List[TrackerEvent], low_confidence: float) -> None:
+def _apply(connection: Connection, batch: list[TrackerEvent], low_confidence: float) -> None:
     ids = sorted({event.conversation_id for event in batch})
-    known: Dict[str, Summary] = {}
-    known_intents: Set[Tuple[str, str]] = set()
+    known: dict[str, Summary] = {}
+    known_intents: set[tuple[str, str]] = set()
     for chunk in chunks(ids):
         for row in connection.execute(select(summaries).where(summaries.c.conversation_id.in_(chunk))):
             known[row.conversation_id] = dict(row._mapping)
         known_intents.update(
             (row.conversation_id, row.intent)
             for row in connection.execute(
-                select(conversation_intents).where(conversation_intents.c.conversation_id.in_(chunk)))
+                select(conversation_intents).where(conversation_intents.c.conversation_id.in_(chunk))
+            )
         )
     existing = set(known)
-    new_intents: Set[Tuple[str, str]] = set()
+    new_intents: set[tuple[str, str]] = set()
     day_counts: Counter = Counter()
     for event in batch:
         summary = known.get(event.conversation_id)
@@ -136,8 +132,9 @@ def _apply(connection: Connection, batch: List[TrackerEvent], low_confidence: fl
             key = (event.conversation_id, intent[:64])
             if key not in known_intents:
                 new_intents.add(key)
-            day_counts[(day_of(event.timestamp), intent[:64], _message_language(event, summary),
-                        summary["channel"])] += 1
+            day_counts[
+                (day_of(event.timestamp), intent[:64], _message_language(event, summary), summary["channel"])
+            ] += 1
 
     inserts = [summary for cid, summary in known.items() if cid not in existing]
     if inserts:
@@ -146,20 +143,30 @@ def _apply(connection: Connection, batch: List[TrackerEvent], low_confidence: fl
         values = {k: v for k, v in known[cid].items() if k not in _AGENT_COLUMNS}
         connection.execute(update(summaries).where(summaries.c.conversation_id == cid).values(**values))
     if new_intents:
-        connection.execute(insert(conversation_intents),
-                           [{"conversation_id": cid, "intent": intent} for cid, intent in new_intents])
+        connection.execute(
+            insert(conversation_intents),
+            [{"conversation_id": cid, "intent": intent} for cid, intent in new_intents],
+        )
     _count_days(connection, day_counts)
 
 
 def _count_days(connection: Connection, day_counts: Counter) -> None:
     for (day, intent, language, channel), count in day_counts.items():
-        key = and_(intent_days.c.day == day, intent_days.c.intent == intent,
-                   intent_days.c.language == language, intent_days.c.channel == channel)
+        key = and_(
+            intent_days.c.day == day,
+            intent_days.c.intent == intent,
+            intent_days.c.language == language,
+            intent_days.c.channel == channel,
+        )
         result = connection.execute(
-            update(intent_days).where(key).values(messages=intent_days.c.messages + count))
+            update(intent_days).where(key).values(messages=intent_days.c.messages + count)
+        )
         if result.rowcount == 0:
-            connection.execute(insert(intent_days).values(
-                day=day, intent=intent, language=language, channel=channel, messages=count))
+            connection.execute(
+                insert(intent_days).values(
+                    day=day, intent=intent, language=language, channel=channel, messages=count
+                )
+            )
 
 
 def sync(tracker: Engine, console: Engine, low_confidence: float) -> int:
@@ -178,8 +185,11 @@ def sync(tracker: Engine, console: Engine, low_confidence: float) -> int:
         except _Overtaken:
             continue
         except (SQLAlchemyError, ValueError):
-            logger.warning("A batch of %d events could not be stored; applying them one by one.",
-                           len(batch), exc_info=True)
+            logger.warning(
+                "A batch of %d events could not be stored; applying them one by one.",
+                len(batch),
+                exc_info=True,
+            )
             try:
                 _apply_one_by_one(console, start, batch, low_confidence)
             except _Overtaken:
@@ -189,9 +199,7 @@ def sync(tracker: Engine, console: Engine, low_confidence: float) -> int:
             return total
 
 
-
-def _apply_one_by_one(console: Engine, start: int, batch: List[TrackerEvent],
-                      low_confidence: float) -> None:
+def _apply_one_by_one(console: Engine, start: int, batch: list[TrackerEvent], low_confidence: float) -> None:
     """Applies `batch` event by event; an event that cannot be stored is skipped and counted."""
     for event in batch:
         try:
@@ -199,11 +207,16 @@ def _apply_one_by_one(console: Engine, start: int, batch: List[TrackerEvent],
                 _move(connection, start, event.id)
                 _apply(connection, [event], low_confidence)
         except (SQLAlchemyError, ValueError):
-            logger.error("Event %d of conversation %r could not be stored in the console; "
-                         "skipped.", event.id, event.conversation_id[:80], exc_info=True)
+            logger.error(
+                "Event %d of conversation %r could not be stored in the console; skipped.",
+                event.id,
+                event.conversation_id[:80],
+                exc_info=True,
+            )
             with console.begin() as connection:
                 _move(connection, start, event.id)
                 skipped = watermark(connection, SKIPPED)
-                connection.execute(update(sync_state).where(sync_state.c.name == SKIPPED)
-                                   .values(value=skipped + 1))
+                connection.execute(
+                    update(sync_state).where(sync_state.c.name == SKIPPED).values(value=skipped + 1)
+                )
         start = event.id

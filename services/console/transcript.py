@@ -10,15 +10,15 @@ Nothing here marks text as safe HTML: the templates escape everything.
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from bot.redaction import redact_credentials
 from services.console.schema import events
 from services.console.summaries import AGENT_KEY, FALLBACK_INTENT, TrackerEvent
 from services.console.sync import EVENT_COLUMNS, event_from_row
-from bot.redaction import redact_credentials
 
 # Bookkeeping events with nothing for an agent to read.
 _HIDDEN_ACTIONS = {"action_listen"}
@@ -35,23 +35,19 @@ class Item:
     event_id: int
     timestamp: float
     text: str = ""
-    intent: Optional[str] = None
-    confidence: Optional[float] = None
+    intent: str | None = None
+    confidence: float | None = None
     low_confidence: bool = False
-    corrected_intent: Optional[str] = None
-    entities: List[str] = field(default_factory=list)
-    buttons: List[Dict[str, str]] = field(default_factory=list)
-    agent: Optional[str] = None
+    corrected_intent: str | None = None
+    entities: list[str] = field(default_factory=list)
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    agent: str | None = None
     detail: str = ""
 
 
-def read_events(tracker: Engine, conversation_id: str) -> List[TrackerEvent]:
+def read_events(tracker: Engine, conversation_id: str) -> list[TrackerEvent]:
     """Every stored event of one conversation, oldest first (one indexed lookup)."""
-    query = (
-        select(*EVENT_COLUMNS)
-        .where(events.c.sender_id == conversation_id)
-        .order_by(events.c.id)
-    )
+    query = select(*EVENT_COLUMNS).where(events.c.sender_id == conversation_id).order_by(events.c.id)
     with tracker.connect() as connection:
         return [event_from_row(row) for row in connection.execute(query)]
 
@@ -59,10 +55,10 @@ def read_events(tracker: Engine, conversation_id: str) -> List[TrackerEvent]:
 def _short(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     text = redact_credentials(text)
-    return text if len(text) <= MAX_VALUE_CHARACTERS else text[:MAX_VALUE_CHARACTERS - 1] + "…"
+    return text if len(text) <= MAX_VALUE_CHARACTERS else text[: MAX_VALUE_CHARACTERS - 1] + "…"
 
 
-def _customer(event: TrackerEvent, low_confidence: float, corrections: Dict[int, str]) -> Item:
+def _customer(event: TrackerEvent, low_confidence: float, corrections: dict[int, str]) -> Item:
     parse = event.data.get("parse_data") or {}
     intent = parse.get("intent") or {}
     confidence = intent.get("confidence")
@@ -72,7 +68,9 @@ def _customer(event: TrackerEvent, low_confidence: float, corrections: Dict[int,
         if entity.get("entity") != "language"
     ]
     return Item(
-        kind="customer", event_id=event.id, timestamp=event.timestamp,
+        kind="customer",
+        event_id=event.id,
+        timestamp=event.timestamp,
         text=redact_credentials(event.data.get("text") or ""),
         intent=intent.get("name"),
         confidence=confidence if isinstance(confidence, (int, float)) else None,
@@ -80,7 +78,9 @@ def _customer(event: TrackerEvent, low_confidence: float, corrections: Dict[int,
         or (isinstance(confidence, (int, float)) and confidence < low_confidence),
         corrected_intent=corrections.get(event.id),
         entities=entities,
-        detail=str((event.data.get("metadata") or {}).get("channel") or event.data.get("input_channel") or ""),
+        detail=str(
+            (event.data.get("metadata") or {}).get("channel") or event.data.get("input_channel") or ""
+        ),
     )
 
 
@@ -92,14 +92,20 @@ def _bot(event: TrackerEvent) -> Item:
         for b in ((data.get("data") or {}).get("buttons") or [])
         if isinstance(b, dict)
     ]
-    return Item(kind="agent" if agent else "bot", event_id=event.id, timestamp=event.timestamp,
-                text=data.get("text") or "", buttons=buttons, agent=agent,
-                detail=str((data.get("metadata") or {}).get("utter_action") or ""))
+    return Item(
+        kind="agent" if agent else "bot",
+        event_id=event.id,
+        timestamp=event.timestamp,
+        text=data.get("text") or "",
+        buttons=buttons,
+        agent=agent,
+        detail=str((data.get("metadata") or {}).get("utter_action") or ""),
+    )
 
 
-def to_items(stored: List[TrackerEvent], low_confidence: float, corrections: Dict[int, str]) -> List[Item]:
+def to_items(stored: list[TrackerEvent], low_confidence: float, corrections: dict[int, str]) -> list[Item]:
     """The chat view of a conversation's events."""
-    items: List[Item] = []
+    items: list[Item] = []
     for event in stored:
         data, kind = event.data, event.type_name
         if kind in _HIDDEN_TYPES:
@@ -111,11 +117,22 @@ def to_items(stored: List[TrackerEvent], low_confidence: float, corrections: Dic
         elif kind == "action" and data.get("name") not in _HIDDEN_ACTIONS:
             policy = data.get("policy") or ""
             confidence = data.get("confidence")
-            detail = f"{policy} {confidence:.2f}" if isinstance(confidence, (int, float)) and policy else policy
-            items.append(Item("action", event.id, event.timestamp, text=data.get("name") or "", detail=detail))
+            detail = (
+                f"{policy} {confidence:.2f}" if isinstance(confidence, (int, float)) and policy else policy
+            )
+            items.append(
+                Item("action", event.id, event.timestamp, text=data.get("name") or "", detail=detail)
+            )
         elif kind == "slot" and data.get("name") not in _HIDDEN_SLOTS:
-            items.append(Item("slot", event.id, event.timestamp, text=str(data.get("name")),
-                              detail=_short(data.get("value"))))
+            items.append(
+                Item(
+                    "slot",
+                    event.id,
+                    event.timestamp,
+                    text=str(data.get("name")),
+                    detail=_short(data.get("value")),
+                )
+            )
         elif kind == "active_loop":
             items.append(Item("form", event.id, event.timestamp, text=data.get("name") or "closed"))
         elif kind in ("session_started", "restart", "pause", "resume"):

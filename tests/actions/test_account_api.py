@@ -4,7 +4,7 @@ import hashlib
 import logging
 import time
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 
@@ -119,7 +119,9 @@ async def test_a_failing_service_is_retried_with_backoff_when_a_key_is_given(scr
 async def test_a_failing_service_is_not_retried_without_a_key(scripted_server) -> None:
     client = AccountApiClient(base_url=scripted_server.url, token="t", timeout=2.0)
     with pytest.raises(AccountApiUnavailable, match="500"):
-        await client.open_support_ticket(topic="t", channel="rest", conversation_id="c", language="en", summary="s")
+        await client.open_support_ticket(
+            topic="t", channel="rest", conversation_id="c", language="en", summary="s"
+        )
     assert len(scripted_server.requests) == 1
     assert "idempotency-key" not in scripted_server.requests[0]
 

@@ -8,13 +8,14 @@ slow, 429) or at a port where nothing listens.
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Dict, Iterator
+from typing import Any
 
 import httpx
 import pytest
-from support import free_port
 from rasa.shared.core.domain import Domain
+from support import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,9 +25,14 @@ def start_action_server(api_url: str) -> tuple:
     process = subprocess.Popen(
         [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
         cwd=ROOT,
-        env={"PATH": "/usr/bin:/bin", "ACCOUNT_API_URL": api_url, "ACCOUNT_API_TOKEN": "t" * 20,
-             "ACCOUNT_API_TIMEOUT": "1"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "ACCOUNT_API_URL": api_url,
+            "ACCOUNT_API_TOKEN": "t" * 20,
+            "ACCOUNT_API_TIMEOUT": "1",
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -41,7 +47,7 @@ def start_action_server(api_url: str) -> tuple:
 
 
 @pytest.fixture(scope="module")
-def domain() -> Dict[str, Any]:
+def domain() -> dict[str, Any]:
     return Domain.load(str(ROOT / "domain.yml")).as_dict()
 
 
@@ -53,24 +59,38 @@ def action_server(scripted_server) -> Iterator[str]:
     process.wait(timeout=10)
 
 
-def call(url: str, action: str, domain: Dict[str, Any]) -> Dict[str, Any]:
+def call(url: str, action: str, domain: dict[str, Any]) -> dict[str, Any]:
     tracker = {
         "sender_id": "failure-test",
         "slots": {"email": "anna@example.com", "language": "fr", "email_confirmed": True},
-        "latest_message": {"text": "/affirm", "intent": {"name": "affirm"}, "entities": [],
-                           "message_id": f"m-{time.monotonic_ns()}"},
-        "events": [], "paused": False, "followup_action": None, "active_loop": {},
+        "latest_message": {
+            "text": "/affirm",
+            "intent": {"name": "affirm"},
+            "entities": [],
+            "message_id": f"m-{time.monotonic_ns()}",
+        },
+        "events": [],
+        "paused": False,
+        "followup_action": None,
+        "active_loop": {},
         "latest_action_name": "action_listen",
     }
-    response = httpx.post(f"{url}/webhook", json={
-        "next_action": action, "sender_id": "failure-test", "tracker": tracker,
-        "domain": domain, "version": "3.6.2",
-    }, timeout=30)
+    response = httpx.post(
+        f"{url}/webhook",
+        json={
+            "next_action": action,
+            "sender_id": "failure-test",
+            "tracker": tracker,
+            "domain": domain,
+            "version": "3.6.2",
+        },
+        timeout=30,
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
 
-def slots(answer: Dict[str, Any]) -> Dict[str, Any]:
+def slots(answer: dict[str, Any]) -> dict[str, Any]:
     return {e["name"]: e["value"] for e in answer["events"] if e["event"] == "slot"}
 
 

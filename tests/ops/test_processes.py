@@ -11,7 +11,6 @@ import sys
 import textwrap
 import time
 from pathlib import Path
-from typing import List
 
 import pytest
 from support import free_port
@@ -22,8 +21,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def server(name: str, port: int) -> Service:
-    return Service(name, [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)],
-                   f"http://127.0.0.1:{port}/", ready_timeout=20)
+    return Service(
+        name,
+        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)],
+        f"http://127.0.0.1:{port}/",
+        ready_timeout=20,
+    )
 
 
 def wait_for(check, timeout: float = 20.0) -> bool:
@@ -74,7 +77,7 @@ def test_the_back_off_doubles_up_to_its_limit(tmp_path: Path) -> None:
     crashing = Service("crash", [sys.executable, "-c", "raise SystemExit(3)"], "tcp://127.0.0.1:1")
     supervisor = Supervisor([crashing], dict(os.environ), (tmp_path / "log").open("w"))
     supervisor._spawn(crashing)
-    delays: List[float] = []
+    delays: list[float] = []
     try:
         for _ in range(7):
             crashing.process.wait(timeout=10)
@@ -117,24 +120,34 @@ def test_only_the_first_signal_interrupts_so_the_stop_cannot_be_cut_short() -> N
 def test_two_sigterms_to_make_s_group_leave_no_server_running(tmp_path: Path, gap: float) -> None:
     ports = [str(free_port()), str(free_port())]
     (tmp_path / "launcher.py").write_text(LAUNCHER)
-    (tmp_path / "Makefile").write_text(textwrap.dedent(f"""\
+    (tmp_path / "Makefile").write_text(
+        textwrap.dedent(f"""\
         run:
-        \t{sys.executable} {tmp_path / 'launcher.py'} {' '.join(ports)}
-        """))
+        \t{sys.executable} {tmp_path / "launcher.py"} {" ".join(ports)}
+        """)
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    make = subprocess.Popen(["make", "-s", "-C", str(tmp_path), "run"], env=env, cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True, text=True)
+    make = subprocess.Popen(
+        ["make", "-s", "-C", str(tmp_path), "run"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        text=True,
+    )
     try:
         assert wait_for(lambda: all(is_up(f"http://127.0.0.1:{p}/") for p in ports), 30)
-        children = subprocess.run(["pgrep", "-f", "http.server --bind 127.0.0.1 " + ports[0]],
-                                  capture_output=True, text=True).stdout.split()
+        children = subprocess.run(
+            ["pgrep", "-f", "http.server --bind 127.0.0.1 " + ports[0]], capture_output=True, text=True
+        ).stdout.split()
         os.killpg(make.pid, signal.SIGTERM)
         time.sleep(gap)
         os.killpg(make.pid, signal.SIGTERM)
         make.wait(timeout=30)
         for port in ports:
-            assert wait_for(lambda: not is_up(f"http://127.0.0.1:{port}/"), 15), port
+            url = f"http://127.0.0.1:{port}/"
+            assert wait_for(lambda url=url: not is_up(url), 15), port
         assert children and not any(alive(int(pid)) for pid in children)
     finally:
         if make.poll() is None:

@@ -16,11 +16,18 @@ async def audit_trail(request: Request) -> HTTPResponse:
     require_admin(request)
     before = arg(request, "before", 20)
     filters = {name: arg(request, name) for name in ("actor", "action", "conversation_id")}
-    entries = audit.entries(request.app.ctx.console_db, AUDIT_PAGE, int(before) if before.isdigit() else None,
-                            **filters)
-    return render(request, "audit.html", entries=entries, erasures=retention.records(request.app.ctx.console_db,
-                                                                                      AUDIT_PAGE), filters=filters,
-                  actions=audit.ACTIONS, next_before=entries[-1]["id"] if len(entries) == AUDIT_PAGE else None)
+    entries = audit.entries(
+        request.app.ctx.console_db, AUDIT_PAGE, int(before) if before.isdigit() else None, **filters
+    )
+    return render(
+        request,
+        "audit.html",
+        entries=entries,
+        erasures=retention.records(request.app.ctx.console_db, AUDIT_PAGE),
+        filters=filters,
+        actions=audit.ACTIONS,
+        next_before=entries[-1]["id"] if len(entries) == AUDIT_PAGE else None,
+    )
 
 
 @admin.post("/conversation/erase")

@@ -18,5 +18,13 @@ async def dashboard_page(request: Request) -> HTTPResponse:
     await ctx.sync_now()
     days = int(arg(request, "days")) if arg(request, "days") in {str(p) for p in PERIODS} else 30
     language, channel = arg(request, "language", 8), arg(request, "channel", 32)
-    return render(request, "dashboard.html", data=dashboard(ctx.console_db, days, language, channel),
-                  days=days, periods=PERIODS, language=language, channel=channel, facets=facets(ctx.console_db))
+    return render(
+        request,
+        "dashboard.html",
+        data=dashboard(ctx.console_db, days, language, channel),
+        days=days,
+        periods=PERIODS,
+        language=language,
+        channel=channel,
+        facets=facets(ctx.console_db),
+    )

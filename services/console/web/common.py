@@ -8,7 +8,7 @@ link cannot make the console display arbitrary text.
 
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -33,7 +33,7 @@ NOTICES = {
 }
 
 
-def when(timestamp: Optional[float]) -> str:
+def when(timestamp: float | None) -> str:
     """A tracker timestamp as UTC date and time, as every page shows times."""
     if not timestamp:
         return ""
@@ -99,4 +99,3 @@ def require_admin(request: Request) -> User:
 def arg(request: Request, name: str, limit: int = 255) -> str:
     """One query-string value, "" when absent."""
     return (request.args.get(name) or "")[:limit]
-

@@ -4,7 +4,8 @@ Conversation ids travel as the `id` query or form field, never in the path:
 REST sender ids may contain any character, `/` included.
 """
 
-from typing import Any, Callable, Dict, Optional
+from collections.abc import Callable
+from typing import Any
 
 from sanic import Blueprint
 from sanic.exceptions import NotFound
@@ -25,18 +26,19 @@ YAML = "application/x-yaml; charset=utf-8"
 
 
 def _download(body: str, filename: str) -> HTTPResponse:
-    return HTTPResponse(body, content_type=YAML,
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return HTTPResponse(
+        body, content_type=YAML, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
-def _summary_or_404(request: Request, conversation_id: str) -> Dict[str, Any]:
+def _summary_or_404(request: Request, conversation_id: str) -> dict[str, Any]:
     summary = summary_of(request.app.ctx.console_db, conversation_id) if conversation_id else None
     if summary is None:
         raise NotFound("no such conversation")
     return summary
 
 
-def _before(request: Request) -> Optional[int]:
+def _before(request: Request) -> int | None:
     value = arg(request, "before", 20)
     return int(value) if value.isdigit() else None
 
@@ -47,24 +49,41 @@ async def conversation_list(request: Request) -> HTTPResponse:
     await ctx.sync_now()
     filters = Filters.from_args(request.args)
     page = conversation_page(ctx.console_db, filters, ctx.settings.page_size, _before(request))
-    return render(request, "conversations.html", page=page, filters=filters, facets=facets(ctx.console_db),
-                  outcomes=OUTCOMES, handoff_states=HANDOFF_STATES, first_page=_before(request) is None)
+    return render(
+        request,
+        "conversations.html",
+        page=page,
+        filters=filters,
+        facets=facets(ctx.console_db),
+        outcomes=OUTCOMES,
+        handoff_states=HANDOFF_STATES,
+        first_page=_before(request) is None,
+    )
 
 
-def _transcript_context(request: Request, conversation_id: str) -> Dict[str, Any]:
+def _transcript_context(request: Request, conversation_id: str) -> dict[str, Any]:
     ctx = request.app.ctx
     corrections = review.corrections_of(ctx.console_db, conversation_id)
     items = to_items(read_events(ctx.tracker_db, conversation_id), ctx.settings.low_confidence, corrections)
     return {"items": items, "intents": ctx.intents, "conversation_id": conversation_id}
 
 
-def transcript_page(request: Request, conversation_id: str, error: str = "", status: int = 200) -> HTTPResponse:
+def transcript_page(
+    request: Request, conversation_id: str, error: str = "", status: int = 200
+) -> HTTPResponse:
     """The transcript page; a refused action shows its reason here instead of redirecting."""
     ctx = request.app.ctx
     summary = _summary_or_404(request, conversation_id)
-    return render(request, "conversation.html", status=status, summary=summary,
-                  notes=review.notes_of(ctx.console_db, conversation_id), agent_outcomes=AGENT_OUTCOMES,
-                  error=error, **_transcript_context(request, conversation_id))
+    return render(
+        request,
+        "conversation.html",
+        status=status,
+        summary=summary,
+        notes=review.notes_of(ctx.console_db, conversation_id),
+        agent_outcomes=AGENT_OUTCOMES,
+        error=error,
+        **_transcript_context(request, conversation_id),
+    )
 
 
 @conversations.get("/conversation")
@@ -82,7 +101,9 @@ async def conversation_messages(request: Request) -> HTTPResponse:
     """The chat part of the transcript alone, which the page re-reads while a person holds it."""
     conversation_id = arg(request, "id")
     summary = _summary_or_404(request, conversation_id)
-    return render(request, "_transcript.html", summary=summary, **_transcript_context(request, conversation_id))
+    return render(
+        request, "_transcript.html", summary=summary, **_transcript_context(request, conversation_id)
+    )
 
 
 @conversations.post("/conversation/review")
@@ -107,16 +128,21 @@ async def _review_action(request: Request, action: Callable[[str], Any], notice:
 @conversations.post("/conversation/tags")
 async def set_tags(request: Request) -> HTTPResponse:
     return await _review_action(
-        request, lambda cid: review.set_tags(request.app.ctx.console_db, cid, form_value(request, "tags", 500)),
-        "tags")
+        request,
+        lambda cid: review.set_tags(request.app.ctx.console_db, cid, form_value(request, "tags", 500)),
+        "tags",
+    )
 
 
 @conversations.post("/conversation/notes")
 async def add_note(request: Request) -> HTTPResponse:
     return await _review_action(
-        request, lambda cid: review.add_note(request.app.ctx.console_db, cid, user_of(request).username,
-                                             form_value(request, "text")),
-        "note")
+        request,
+        lambda cid: review.add_note(
+            request.app.ctx.console_db, cid, user_of(request).username, form_value(request, "text")
+        ),
+        "note",
+    )
 
 
 @conversations.post("/conversation/correct")
@@ -125,13 +151,25 @@ async def correct(request: Request) -> HTTPResponse:
 
     def apply(conversation_id: str) -> None:
         event_id = form_value(request, "event_id", 20)
-        message = next((e for e in read_events(ctx.tracker_db, conversation_id)
-                        if event_id.isdigit() and e.id == int(event_id)), None)
+        message = next(
+            (
+                e
+                for e in read_events(ctx.tracker_db, conversation_id)
+                if event_id.isdigit() and e.id == int(event_id)
+            ),
+            None,
+        )
         if message is None:
             raise ReviewError("that message is not in this conversation")
         summary = summary_of(ctx.console_db, conversation_id) or {"language": ""}
-        review.correct_intent(ctx.console_db, message, form_value(request, "intent", 64),
-                              user_of(request).username, summary["language"], ctx.intents)
+        review.correct_intent(
+            ctx.console_db,
+            message,
+            form_value(request, "intent", 64),
+            user_of(request).username,
+            summary["language"],
+            ctx.intents,
+        )
 
     return await _review_action(request, apply, "corrected")
 
@@ -141,8 +179,11 @@ async def export_story(request: Request) -> HTTPResponse:
     ctx = request.app.ctx
     conversation_id = arg(request, "id")
     _summary_or_404(request, conversation_id)
-    story = exports.story_yaml(conversation_id, read_events(ctx.tracker_db, conversation_id),
-                               review.corrections_of(ctx.console_db, conversation_id))
+    story = exports.story_yaml(
+        conversation_id,
+        read_events(ctx.tracker_db, conversation_id),
+        review.corrections_of(ctx.console_db, conversation_id),
+    )
     audit.record(ctx.console_db, user_of(request).username, "export_story", conversation_id)
     return _download(story, "test_story.yml")
 

@@ -13,11 +13,10 @@ Installed as middleware so that no route can forget them:
 """
 
 import hmac
-from typing import Optional
 
 from sanic import Sanic
 from sanic.request import Request
-from sanic.response import HTTPResponse, text
+from sanic.response import BaseHTTPResponse, HTTPResponse, text
 
 from services.console.web.common import back_to
 
@@ -38,20 +37,25 @@ SECURITY_HEADERS = {
 }
 
 
-def _same(expected: str, provided: Optional[str]) -> bool:
-    return bool(expected) and bool(provided) and hmac.compare_digest(expected.encode(), provided.encode())
+def _same(expected: str, provided: str | None) -> bool:
+    if not expected or not provided:
+        return False
+    return hmac.compare_digest(expected.encode(), provided.encode())
 
 
-def _submitted_token(request: Request) -> Optional[str]:
+def _submitted_token(request: Request) -> str | None:
     header = request.headers.get("x-csrf-token")
     if header:
         return header
-    form = request.form if request.content_type.startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")) else None
+    form = (
+        request.form
+        if request.content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+        else None
+    )
     return form.get("csrf_token") if form else None
 
 
-async def authenticate(request: Request) -> Optional[HTTPResponse]:
+async def authenticate(request: Request) -> HTTPResponse | None:
     """Finds the session's user, refuses anonymous requests to private paths, checks CSRF on POSTs."""
     request.ctx.user = None
     request.ctx.csrf_token = ""
@@ -65,16 +69,20 @@ async def authenticate(request: Request) -> Optional[HTTPResponse]:
     public = request.path in PUBLIC_PATHS or request.path.startswith(STATIC_PREFIX)
     if not public and request.ctx.user is None:
         if request.method in SAFE_METHODS and "text/html" in request.headers.get("accept", ""):
-            return back_to("/login", next=request.path + (f"?{request.query_string}" if request.query_string else ""))
+            return back_to(
+                "/login", next=request.path + (f"?{request.query_string}" if request.query_string else "")
+            )
         return text("sign in first", status=401)
     if request.method not in SAFE_METHODS:
-        expected = request.cookies.get(LOGIN_CSRF_COOKIE, "") if request.path == "/login" else request.ctx.csrf_token
+        expected = (
+            request.cookies.get(LOGIN_CSRF_COOKIE, "") if request.path == "/login" else request.ctx.csrf_token
+        )
         if not _same(expected, _submitted_token(request)):
             return text("the form is missing its security token: reload the page and try again", status=403)
     return None
 
 
-async def add_security_headers(request: Request, response: HTTPResponse) -> None:
+async def add_security_headers(request: Request, response: BaseHTTPResponse) -> None:
     """Adds the module docstring's headers; pages are never cached (they show customer data)."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
@@ -93,4 +101,3 @@ def safe_next(target: str) -> str:
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/conversations"
     return target
-

@@ -21,7 +21,9 @@ from services.console.web.guard import LOGIN_CSRF_COOKIE, SESSION_COOKIE, safe_n
 signin = Blueprint("signin")
 
 
-def _set_cookie(response: HTTPResponse, name: str, value: str, max_age: int, secure: bool, path: str = "/") -> None:
+def _set_cookie(
+    response: HTTPResponse, name: str, value: str, max_age: int, secure: bool, path: str = "/"
+) -> None:
     response.cookies[name] = value
     cookie = response.cookies[name]
     cookie["httponly"] = True
@@ -35,8 +37,14 @@ def _set_cookie(response: HTTPResponse, name: str, value: str, max_age: int, sec
 def _login_page(request: Request, error: str = "", status: int = 200) -> HTTPResponse:
     """The sign-in form with a fresh double-submit CSRF token in a cookie and a hidden field."""
     token = secrets.token_urlsafe(32)
-    response = render(request, "login.html", status=status, error=error, login_csrf=token,
-                      next=safe_next(arg(request, "next", 500) or form_value(request, "next", 500)))
+    response = render(
+        request,
+        "login.html",
+        status=status,
+        error=error,
+        login_csrf=token,
+        next=safe_next(arg(request, "next", 500) or form_value(request, "next", 500)),
+    )
     _set_cookie(response, LOGIN_CSRF_COOKIE, token, 3600, request.app.ctx.settings.cookie_secure, "/login")
     return response
 
@@ -65,7 +73,9 @@ async def login(request: Request) -> HTTPResponse:
     password = form_value(request, "password", 1024)
     if ctx.throttle.blocked(name, request.ip):
         return _login_page(request, "Too many failed attempts: wait a few minutes, then try again.", 429)
-    user = await asyncio.get_running_loop().run_in_executor(None, authenticate, ctx.console_db, name, password)
+    user = await asyncio.get_running_loop().run_in_executor(
+        None, authenticate, ctx.console_db, name, password
+    )
     if user is None:
         ctx.throttle.failed(name, request.ip)
         return _login_page(request, "Wrong name or password.", 401)
@@ -73,7 +83,9 @@ async def login(request: Request) -> HTTPResponse:
     token = ctx.sessions.open(user)
     audit.record(ctx.console_db, user.username, "sign_in")
     response = back_to(safe_next(form_value(request, "next", 500)))
-    _set_cookie(response, SESSION_COOKIE, token, int(ctx.settings.session_hours * 3600), ctx.settings.cookie_secure)
+    _set_cookie(
+        response, SESSION_COOKIE, token, int(ctx.settings.session_hours * 3600), ctx.settings.cookie_secure
+    )
     _set_cookie(response, LOGIN_CSRF_COOKIE, "", 0, ctx.settings.cookie_secure, "/login")
     return response
 

@@ -1,6 +1,6 @@
 """The handoff queue, and taking a conversation over, replying, and handing it back."""
 
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from sanic import Blueprint
 from sanic.request import Request
@@ -41,11 +41,14 @@ async def take(request: Request) -> HTTPResponse:
 @takeover.post("/conversation/reply")
 async def reply(request: Request) -> HTTPResponse:
     text = form_value(request, "text", handoff.MAX_REPLY_CHARACTERS + 1)
-    return await _act(request, lambda db, rasa, cid, user: handoff.reply(db, rasa, cid, user, text), "replied")
+    return await _act(
+        request, lambda db, rasa, cid, user: handoff.reply(db, rasa, cid, user, text), "replied"
+    )
 
 
 @takeover.post("/conversation/hand-back")
 async def hand_back(request: Request) -> HTTPResponse:
     outcome = form_value(request, "outcome", 64)
-    return await _act(request, lambda db, rasa, cid, user: handoff.hand_back(db, rasa, cid, user, outcome),
-                      "handed_back")
+    return await _act(
+        request, lambda db, rasa, cid, user: handoff.hand_back(db, rasa, cid, user, outcome), "handed_back"
+    )

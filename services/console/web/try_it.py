@@ -7,8 +7,6 @@ output channel collects, nobody pushes); so an agent who takes the
 conversation over is seen here as a customer would see them.
 """
 
-from typing import List
-
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, empty
@@ -25,7 +23,7 @@ def _sender(request: Request) -> str:
     return request.app.ctx.sessions.try_sender(request.ctx.session_token)
 
 
-def _messages(request: Request, sender: str) -> List[Item]:
+def _messages(request: Request, sender: str) -> list[Item]:
     """What the customer sees of the conversation: their messages, the assistant's and the agents'."""
     ctx = request.app.ctx
     items = to_items(read_events(ctx.tracker_db, sender), ctx.settings.low_confidence, {})

@@ -1,12 +1,11 @@
 """The language component: real lingua detection, sticky over short or ambiguous messages."""
 
-from typing import Optional
-
 import pytest
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.languages import LANGUAGES
 from bot.nlu.language import LanguageGuesser, LanguageIdentifier, evidence_span, locale_language
 
 
@@ -33,8 +32,10 @@ def test_clear_sentences_are_recognised_from_scratch(
     assert guesser.decide(text, current=None) == language
 
 
-@pytest.mark.parametrize("current", ["en", "ru", "fr"])
-@pytest.mark.parametrize("text", ["ok", "yes", "oui", "да", "123", "anna.k@gmail.com", "merci", "/affirm", "👍"])
+@pytest.mark.parametrize("current", LANGUAGES)
+@pytest.mark.parametrize(
+    "text", ["ok", "yes", "oui", "да", "123", "anna.k@gmail.com", "merci", "/affirm", "👍"]
+)
 def test_short_or_ambiguous_messages_keep_the_language(
     guesser: LanguageGuesser, text: str, current: str
 ) -> None:
@@ -65,7 +66,7 @@ def test_first_message_without_language_follows_the_platform_locale(guesser: Lan
     "locale, language",
     [("ru", "ru"), ("ru-RU", "ru"), ("fr_CA", "fr"), ("EN", "en"), ("de", None), ("", None), (None, None)],
 )
-def test_platform_locales(locale: Optional[str], language: Optional[str]) -> None:
+def test_platform_locales(locale: str | None, language: str | None) -> None:
     assert locale_language(locale) == language
 
 
@@ -112,7 +113,18 @@ def test_a_message_not_understood_switches_only_when_long_and_clear(guesser: Lan
     assert guesser.decide("sorry, can we continue in English please?", current="ru", understood=False) == "en"
     assert guesser.decide("qwop zing vlarp", current=None, understood=False) == "en"
     component = _component()
-    gibberish = Message(data={"text": "blarg fnord quux", "metadata": {},
-                              "intent": {"name": "nlu_fallback", "confidence": 0.6}})
+    gibberish = Message(
+        data={
+            "text": "blarg fnord quux",
+            "metadata": {},
+            "intent": {"name": "nlu_fallback", "confidence": 0.6},
+        }
+    )
     component.process([gibberish], DialogueStateTracker.from_events("d", [SlotSet("language", "en")]))
     assert _language_entities(gibberish) == []
+
+
+def test_the_language_detector_knows_every_language_of_the_list() -> None:
+    from bot.nlu.language import _LINGUA
+
+    assert sorted(_LINGUA.values()) == sorted(LANGUAGES)

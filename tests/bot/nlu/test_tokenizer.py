@@ -15,7 +15,7 @@ def test_addresses_and_numbers_become_placeholders_with_their_offsets() -> None:
     found = tokens(text)
     assert [t.text for t in found] == ["my", "email", "is", EMAIL_TOKEN, "wait", NUMBER_TOKEN, "days"]
     address = found[3]
-    assert text[address.start:address.end].startswith("Anna.K78@gmial.com")
+    assert text[address.start : address.end].startswith("Anna.K78@gmial.com")
     assert address.lemma == EMAIL_TOKEN
 
 

@@ -36,13 +36,22 @@ async def test_ours_fails_the_call_and_keeps_serving(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("endpoints", ["endpoints.yml", "endpoints-scaled.yml"])
-def test_both_topologies_name_our_store(endpoints: str, monkeypatch: pytest.MonkeyPatch,
-                                        tmp_path: Path) -> None:
+def test_both_topologies_name_our_store(
+    endpoints: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """Rasa falls back to an in-memory store, with only a warning, when a module path is
     wrong: the type in each endpoints file must resolve to our class."""
-    for name in ("ACTION_ENDPOINT_URL", "TRACKER_DB_HOST", "TRACKER_DB_PORT", "TRACKER_DB_NAME",
-                 "TRACKER_DB_USER", "TRACKER_DB_PASSWORD", "LOCK_STORE_HOST", "LOCK_STORE_PORT",
-                 "LOCK_STORE_PASSWORD"):
+    for name in (
+        "ACTION_ENDPOINT_URL",
+        "TRACKER_DB_HOST",
+        "TRACKER_DB_PORT",
+        "TRACKER_DB_NAME",
+        "TRACKER_DB_USER",
+        "TRACKER_DB_PASSWORD",
+        "LOCK_STORE_HOST",
+        "LOCK_STORE_PORT",
+        "LOCK_STORE_PASSWORD",
+    ):
         monkeypatch.setenv(name, "1")
     config = read_endpoints_from_path(ROOT / endpoints).tracker_store
     assert config.type == "bot.runtime.tracker_store.SQLTrackerStore"

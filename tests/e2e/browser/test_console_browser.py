@@ -7,8 +7,8 @@ Set CONSOLE_SCREENSHOT_DIR (e.g. to docs) to save the screenshots the README sho
 import os
 import re
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from console_support import PASSWORD, wait_for
@@ -30,8 +30,9 @@ def pages(browser, stack) -> Iterator:
     contexts = []
 
     def open_as(user: str) -> Page:
-        context = browser.new_context(viewport={"width": 1400, "height": 900}, base_url=stack.console.url,
-                                      accept_downloads=True)
+        context = browser.new_context(
+            viewport={"width": 1400, "height": 900}, base_url=stack.console.url, accept_downloads=True
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
@@ -74,8 +75,11 @@ def test_agent_filters_takes_over_replies_and_hands_back(stack, pages) -> None:
     page.click("#filters button[type=submit]")
     assert customer in _listed(page) and french not in _listed(page)
     if SCREENSHOTS:  # a fuller list for the README
-        for prefix, text in (("web-ru", "я не помню пароль"), ("web-fr", "blablabla qwertz zut"),
-                             ("web-en", "the password reset email never arrives")):
+        for prefix, text in (
+            ("web-ru", "я не помню пароль"),
+            ("web-fr", "blablabla qwertz zut"),
+            ("web-en", "the password reset email never arrives"),
+        ):
             stack.say(_sender(prefix), text)
         page.goto("/conversations")
         page.screenshot(path=str(Path(SCREENSHOTS) / "console-list.png"))
@@ -95,8 +99,11 @@ def test_agent_filters_takes_over_replies_and_hands_back(stack, pages) -> None:
     page.fill("#reply-form textarea", "Hello, this is Alice from support.")
     page.click("#reply-form button")
     expect(page.locator(".notice")).to_contain_text("reply was sent")
-    agent_events = [e for e in stack.tracker(customer)["events"]
-                    if e["event"] == "bot" and e.get("text") == "Hello, this is Alice from support."]
+    agent_events = [
+        e
+        for e in stack.tracker(customer)["events"]
+        if e["event"] == "bot" and e.get("text") == "Hello, this is Alice from support."
+    ]
     assert agent_events and agent_events[0]["metadata"]["console_agent"] == "alice"
 
     # While the person holds it the assistant stays silent, and the agent sees the customer's answer arrive.
@@ -190,12 +197,21 @@ def test_customer_is_told_in_their_language_when_a_person_joins_and_leaves(stack
     sender = _sender("web-ru")
     stack.say(sender, "я не помню пароль от аккаунта")
     with stack.console.signed_in("alice") as client:
-        page = wait_for(lambda: (lambda r: r if r.status_code == 200 else None)(
-            client.get("/conversation", params={"id": sender})), message="the conversation in the console")
+        page = wait_for(
+            lambda: (lambda r: r if r.status_code == 200 else None)(
+                client.get("/conversation", params={"id": sender})
+            ),
+            message="the conversation in the console",
+        )
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
         assert client.post("/conversation/take", data={"id": sender, "csrf_token": token}).status_code == 303
-        assert client.post("/conversation/hand-back", data={"id": sender, "csrf_token": token,
-                                                            "outcome": "customer_left"}).status_code == 303
+        assert (
+            client.post(
+                "/conversation/hand-back",
+                data={"id": sender, "csrf_token": token, "outcome": "customer_left"},
+            ).status_code
+            == 303
+        )
     texts = _bot_texts(stack, sender)
     assert catalog.message("joined", "ru") in texts and catalog.message("left", "ru") in texts
     assert catalog.message("joined", "en") not in texts

@@ -9,15 +9,15 @@ over Rasa's REST channel exactly as a customer's client would.
 import os
 import secrets
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
+from harness import Assistant
 from support import free_port
 
 from ops.processes import Supervisor
 from ops.services import account_service, action_server, rasa_server
-from harness import Assistant
 
 
 @pytest.fixture(scope="session")
@@ -27,8 +27,11 @@ def assistant(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     rasa_port, actions_port, accounts_port = free_port(), free_port(), free_port()
     endpoints = work / "endpoints.yml"
     endpoints.write_text(
-        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n  enable_selective_domain: true\n'
-        f'tracker_store:\n  type: bot.runtime.tracker_store.SQLTrackerStore\n  dialect: "sqlite"\n  db: "{work / "tracker.db"}"\n'
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        "  enable_selective_domain: true\n"
+        "tracker_store:\n  type: bot.runtime.tracker_store.SQLTrackerStore\n"
+        f'  dialect: "sqlite"\n  db: "{work / "tracker.db"}"\n'
+        "lock_store:\n  type: bot.runtime.lock_store.InMemoryTicketLockStore\n"
     )
 
     env = {
@@ -39,12 +42,13 @@ def assistant(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         "ACCOUNT_DATABASE_URL": f"sqlite:///{work / 'accounts.db'}",
         "ACCOUNT_DEV_OUTBOX": "1",
         "ACCOUNT_SEED_DEMO": "1",
-        "RASA_HOST": "127.0.0.1", "RASA_PORT": str(rasa_port),
-        "ACTIONS_PORT": str(actions_port), "ACCOUNT_PORT": str(accounts_port),
+        "RASA_HOST": "127.0.0.1",
+        "RASA_PORT": str(rasa_port),
+        "ACTIONS_PORT": str(actions_port),
+        "ACCOUNT_PORT": str(accounts_port),
     }
     # Started exactly as `make run` starts them, on this session's ports and files.
-    services = [account_service(env), action_server(env),
-                rasa_server(env, endpoints=endpoints, model=model)]
+    services = [account_service(env), action_server(env), rasa_server(env, endpoints=endpoints, model=model)]
     supervisor = Supervisor(services, env)
     try:
         supervisor.start()

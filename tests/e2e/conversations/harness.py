@@ -1,7 +1,7 @@
 """Talking to a running assistant as a customer's client does, and looking inside it."""
 
 import uuid
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import httpx
 
@@ -12,22 +12,22 @@ class Assistant:
     # The supervisor of its servers (ops.processes.Supervisor), for tests that stop one.
     supervisor: Any = None
 
-    def __init__(self, rasa_url: str, accounts_url: str, env: Dict[str, str]) -> None:
+    def __init__(self, rasa_url: str, accounts_url: str, env: dict[str, str]) -> None:
         self.rasa_url = rasa_url
         self.accounts_url = accounts_url
         self.env = env
         self.http = httpx.Client(timeout=60.0)
 
-    def say(self, sender: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
+    def say(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Sends a customer message on the REST channel; returns the replies."""
-        body: Dict[str, Any] = {"sender": sender, "message": text}
+        body: dict[str, Any] = {"sender": sender, "message": text}
         if metadata:
             body["metadata"] = metadata
         response = self.http.post(f"{self.rasa_url}/webhooks/rest/webhook", json=body)
         response.raise_for_status()
         return response.json()
 
-    def tracker(self, sender: str) -> Dict[str, Any]:
+    def tracker(self, sender: str) -> dict[str, Any]:
         """The conversation as Rasa's HTTP API shows it."""
         response = self.http.get(
             f"{self.rasa_url}/conversations/{sender}/tracker",
@@ -36,7 +36,7 @@ class Assistant:
         response.raise_for_status()
         return response.json()
 
-    def outbox(self, email: str) -> List[Dict[str, Any]]:
+    def outbox(self, email: str) -> list[dict[str, Any]]:
         """The emails the account service would have sent to `email`."""
         response = self.http.get(
             f"{self.accounts_url}/v1/outbox",

@@ -7,7 +7,6 @@ an existing address from an unknown one (no account enumeration).
 import uuid
 
 import pytest
-
 from harness import Assistant
 
 
@@ -128,9 +127,7 @@ def test_lost_mailbox_opens_a_license_transfer_ticket(assistant: Assistant, send
     assert "license transfer request #" in said and new_address in said
 
 
-def test_asking_for_a_person_opens_a_ticket_with_the_conversation(
-    assistant: Assistant, sender: str
-) -> None:
+def test_asking_for_a_person_opens_a_ticket_with_the_conversation(assistant: Assistant, sender: str) -> None:
     assistant.say(sender, "my device confirmation email never arrives")
     said = texts(assistant.say(sender, "I want to talk to a human"))
     assert "request #" in said

@@ -5,78 +5,148 @@ article's facts intact (senders, KB123518, the n-days rule, what support can
 do), and offer the next step as buttons.
 """
 
-from typing import Dict, List
-
 import pytest
-
 from harness import Assistant
 
 # (message, facts every reply must contain somewhere, a word proving the language)
-ROWS: Dict[str, Dict[str, tuple]] = {
+ROWS: dict[str, dict[str, tuple]] = {
     "en": {
         "forgot_password": ("I forgot my password", ["Forgot password", "My Account"], "reset"),
-        "lost_email_access": ("I can't get into the mailbox I registered with anymore",
-                              ["new account", "licenses", "verification"], "support"),
-        "forgot_account_email": ("which email did I use to register my account?",
-                                 ["noreply@parallels.com"], "mailboxes"),
-        "reset_email_not_received": ("I asked to reset my password but the reset email never comes",
-                                     ["noreply@parallels.com", "Spam", "contacts"], "support"),
+        "lost_email_access": (
+            "I can't get into the mailbox I registered with anymore",
+            ["new account", "licenses", "verification"],
+            "support",
+        ),
+        "forgot_account_email": (
+            "which email did I use to register my account?",
+            ["noreply@parallels.com"],
+            "mailboxes",
+        ),
+        "reset_email_not_received": (
+            "I asked to reset my password but the reset email never comes",
+            ["noreply@parallels.com", "Spam", "contacts"],
+            "support",
+        ),
         "device_confirmation_not_received": (
             "I sign in from a new browser and the device confirmation email doesn't arrive",
-            ["no-reply@parallels.com", "Spam", "already confirmed"], "support"),
-        "email_already_in_use": ("registration says this email is already in use",
-                                 ["Forgot password"], "account"),
-        "password_too_common": ("sign up says my password is too common",
-                                ["more complex password"], "password"),
-        "business_account": ("how do I create a business account for my company?",
-                             ["KB123518", "personal accounts"], "license"),
-        "email_recently_deleted": ("it says the email was deleted and I have to wait 45 days",
-                                   ["45 days"], "new account"),
+            ["no-reply@parallels.com", "Spam", "already confirmed"],
+            "support",
+        ),
+        "email_already_in_use": (
+            "registration says this email is already in use",
+            ["Forgot password"],
+            "account",
+        ),
+        "password_too_common": (
+            "sign up says my password is too common",
+            ["more complex password"],
+            "password",
+        ),
+        "business_account": (
+            "how do I create a business account for my company?",
+            ["KB123518", "personal accounts"],
+            "license",
+        ),
+        "email_recently_deleted": (
+            "it says the email was deleted and I have to wait 45 days",
+            ["45 days"],
+            "new account",
+        ),
     },
     "ru": {
         "forgot_password": ("я не помню пароль", ["Забыли пароль", "Мой аккаунт"], "сброса"),
-        "lost_email_access": ("у меня больше нет доступа к почте, на которую регистрировал аккаунт",
-                              ["новый аккаунт", "лицензии", "верификации"], "поддержки"),
-        "forgot_account_email": ("не помню, на какую почту зарегистрирован аккаунт",
-                                 ["noreply@parallels.com"], "почтовых"),
-        "reset_email_not_received": ("не приходит письмо для сброса пароля",
-                                     ["noreply@parallels.com", "Спам", "контактов"], "поддержки"),
+        "lost_email_access": (
+            "у меня больше нет доступа к почте, на которую регистрировал аккаунт",
+            ["новый аккаунт", "лицензии", "верификации"],
+            "поддержки",
+        ),
+        "forgot_account_email": (
+            "не помню, на какую почту зарегистрирован аккаунт",
+            ["noreply@parallels.com"],
+            "почтовых",
+        ),
+        "reset_email_not_received": (
+            "не приходит письмо для сброса пароля",
+            ["noreply@parallels.com", "Спам", "контактов"],
+            "поддержки",
+        ),
         "device_confirmation_not_received": (
             "захожу с нового компьютера, а письмо для подтверждения устройства не приходит",
-            ["no-reply@parallels.com", "Спам", "подтверждённого"], "поддержки"),
-        "email_already_in_use": ("при регистрации пишет: эта электронная почта уже используется",
-                                 ["Забыли пароль"], "аккаунт"),
-        "password_too_common": ("пишет что пароль широко используется и не может надежно защитить аккаунт",
-                                ["более сложный пароль"], "пароль"),
-        "business_account": ("как создать бизнес-аккаунт для компании?",
-                             ["KB123518", "личных аккаунтов"], "лицензии"),
-        "email_recently_deleted": ("пишет что адрес ранее был удален, надо ждать 14 дней",
-                                   ["14 дн"], "новый аккаунт"),
+            ["no-reply@parallels.com", "Спам", "подтверждённого"],
+            "поддержки",
+        ),
+        "email_already_in_use": (
+            "при регистрации пишет: эта электронная почта уже используется",
+            ["Забыли пароль"],
+            "аккаунт",
+        ),
+        "password_too_common": (
+            "пишет что пароль широко используется и не может надежно защитить аккаунт",
+            ["более сложный пароль"],
+            "пароль",
+        ),
+        "business_account": (
+            "как создать бизнес-аккаунт для компании?",
+            ["KB123518", "личных аккаунтов"],
+            "лицензии",
+        ),
+        "email_recently_deleted": (
+            "пишет что адрес ранее был удален, надо ждать 14 дней",
+            ["14 дн"],
+            "новый аккаунт",
+        ),
     },
     "fr": {
-        "forgot_password": ("j'ai oublié mon mot de passe", ["Mot de passe oublié", "Mon compte"], "réinitialiser"),
-        "lost_email_access": ("je n'ai plus accès à l'adresse mail de mon compte",
-                              ["nouveau compte", "licences", "vérification"], "assistance"),
-        "forgot_account_email": ("je ne sais plus avec quelle adresse mail j'ai créé mon compte",
-                                 ["noreply@parallels.com"], "boîtes"),
-        "reset_email_not_received": ("je ne reçois pas le mail de réinitialisation du mot de passe",
-                                     ["noreply@parallels.com", "spams", "contacts"], "ingénieurs"),
+        "forgot_password": (
+            "j'ai oublié mon mot de passe",
+            ["Mot de passe oublié", "Mon compte"],
+            "réinitialiser",
+        ),
+        "lost_email_access": (
+            "je n'ai plus accès à l'adresse mail de mon compte",
+            ["nouveau compte", "licences", "vérification"],
+            "assistance",
+        ),
+        "forgot_account_email": (
+            "je ne sais plus avec quelle adresse mail j'ai créé mon compte",
+            ["noreply@parallels.com"],
+            "boîtes",
+        ),
+        "reset_email_not_received": (
+            "je ne reçois pas le mail de réinitialisation du mot de passe",
+            ["noreply@parallels.com", "spams", "contacts"],
+            "ingénieurs",
+        ),
         "device_confirmation_not_received": (
             "je ne reçois pas le mail de confirmation pour autoriser mon nouvel appareil",
-            ["no-reply@parallels.com", "spams", "déjà autorisé"], "ingénieurs"),
-        "email_already_in_use": ("à l'inscription : cette adresse mail est déjà utilisée",
-                                 ["Mot de passe oublié"], "compte"),
-        "password_too_common": ("il dit que mon mot de passe est trop courant et largement utilisé",
-                                ["plus complexe"], "mot de passe"),
-        "business_account": ("je veux un compte professionnel pour mon entreprise",
-                             ["123518", "comptes personnels"], "licence"),
-        "email_recently_deleted": ("il dit que l'adresse a été supprimée et qu'il faut attendre 60 jours",
-                                   ["60 jours"], "nouveau compte"),
+            ["no-reply@parallels.com", "spams", "déjà autorisé"],
+            "ingénieurs",
+        ),
+        "email_already_in_use": (
+            "à l'inscription : cette adresse mail est déjà utilisée",
+            ["Mot de passe oublié"],
+            "compte",
+        ),
+        "password_too_common": (
+            "il dit que mon mot de passe est trop courant et largement utilisé",
+            ["plus complexe"],
+            "mot de passe",
+        ),
+        "business_account": (
+            "je veux un compte professionnel pour mon entreprise",
+            ["123518", "comptes personnels"],
+            "licence",
+        ),
+        "email_recently_deleted": (
+            "il dit que l'adresse a été supprimée et qu'il faut attendre 60 jours",
+            ["60 jours"],
+            "nouveau compte",
+        ),
     },
 }
 
 
-def texts(replies: List[dict]) -> str:
+def texts(replies: list[dict]) -> str:
     return "\n".join(r.get("text", "") for r in replies)
 
 
@@ -100,8 +170,10 @@ def test_each_article_row_is_answered_in_the_customer_language(
     "message, button_payloads",
     [
         ("I forgot my password", {"/affirm", "/request_human"}),
-        ("je ne peux pas créer de compte Parallels", {"/email_already_in_use", "/password_too_common",
-                                                    "/email_recently_deleted", "/business_account"}),
+        (
+            "je ne peux pas créer de compte Parallels",
+            {"/email_already_in_use", "/password_too_common", "/email_recently_deleted", "/business_account"},
+        ),
         ("не приходит письмо с подтверждением устройства", {"/affirm", "/request_human"}),
     ],
 )
@@ -117,7 +189,7 @@ def test_a_generic_missing_email_asks_which_one(assistant: Assistant, sender: st
     payloads = {b["payload"] for r in replies for b in r.get("buttons", [])}
     assert any(p.startswith("/reset_email_not_received") for p in payloads)
     assert any(p.startswith("/device_confirmation_not_received") for p in payloads)
-    answer = assistant.say(sender, '/device_confirmation_not_received')
+    answer = assistant.say(sender, "/device_confirmation_not_received")
     assert "no-reply@parallels.com" in texts(answer)
     replies = assistant.say(sender, "je ne reçois aucun mail de votre part")
     assert "Quel mail" in texts(replies)

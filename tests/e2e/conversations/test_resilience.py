@@ -6,7 +6,6 @@ from pathlib import Path
 
 import httpx
 import yaml
-
 from harness import Assistant
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -20,8 +19,12 @@ def english(response: str) -> str:
 
 def test_a_lone_surrogate_sender_gets_400_and_rasa_keeps_serving(assistant: Assistant) -> None:
     raw = b'{"sender": "sur\\ud800", "message": "hi"}'
-    answer = httpx.post(f"{assistant.rasa_url}/webhooks/rest/webhook", content=raw,
-                        headers={"Content-Type": "application/json"}, timeout=30)
+    answer = httpx.post(
+        f"{assistant.rasa_url}/webhooks/rest/webhook",
+        content=raw,
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
     assert answer.status_code == 400
     assert assistant.supervisor.service("rasa").process.poll() is None
     assert assistant.say(f"t-{uuid.uuid4().hex}", "I forgot my password")
@@ -42,5 +45,6 @@ def test_while_the_action_server_is_away_customers_get_the_truth(assistant: Assi
     assert tracker["active_loop"] in ({}, None) or not tracker["active_loop"].get("name")
     # back up: the same request now works
     assert "Which email address" in "\n".join(
-        r.get("text", "") for r in (assistant.say(sender, "I forgot my password"),
-                                    assistant.say(sender, "/affirm"))[1])
+        r.get("text", "")
+        for r in (assistant.say(sender, "I forgot my password"), assistant.say(sender, "/affirm"))[1]
+    )

@@ -11,9 +11,9 @@ import secrets
 import shutil
 import tempfile
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterator, List, Tuple
 
 import psycopg2
 import pytest
@@ -27,26 +27,42 @@ from ops.scaled.topology import Topology, build, check_reachable, worker_count
 
 
 @pytest.fixture(scope="module")
-def running(model: Path) -> Iterator[Tuple[Topology, Supervisor]]:
+def running(model: Path) -> Iterator[tuple[Topology, Supervisor]]:
     work = Path(tempfile.mkdtemp(prefix="scaled-"))
     work.chmod(0o711)  # PostgreSQL and Redis run as their own accounts and must reach their files
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("ACCOUNT_", "CONSOLE_"))},
-        "ACCOUNT_API_TOKEN": secrets.token_urlsafe(24), "RASA_AUTH_TOKEN": secrets.token_urlsafe(24),
-        "CONSOLE_SECRET_KEY": secrets.token_urlsafe(32), "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
+        "ACCOUNT_API_TOKEN": secrets.token_urlsafe(24),
+        "RASA_AUTH_TOKEN": secrets.token_urlsafe(24),
+        "CONSOLE_SECRET_KEY": secrets.token_urlsafe(32),
+        "POSTGRES_PASSWORD": secrets.token_urlsafe(24),
         "REDIS_PASSWORD": secrets.token_urlsafe(24),
-        "ACCOUNT_DEV_OUTBOX": "1", "RASA_HOST": "127.0.0.1",
-        "SCALED_DATA": str(work), "SCALED_RASA_WORKERS": "2",
+        "ACCOUNT_DEV_OUTBOX": "1",
+        "RASA_HOST": "127.0.0.1",
+        "SCALED_DATA": str(work),
+        "SCALED_RASA_WORKERS": "2",
     }
-    ports = {name: str(free_port()) for name in (
-        "RASA_PORT", "ACTIONS_PORT", "ACCOUNT_PORT", "CONSOLE_PORT", "POSTGRES_PORT", "REDIS_PORT")}
+    ports = {
+        name: str(free_port())
+        for name in (
+            "RASA_PORT",
+            "ACTIONS_PORT",
+            "ACCOUNT_PORT",
+            "CONSOLE_PORT",
+            "POSTGRES_PORT",
+            "REDIS_PORT",
+        )
+    }
     env.update(ports)
-    env.update({
-        "RASA_WORKER_PORT": str(free_port()), "ACTIONS_WORKER_PORT": str(free_port()),
-        "RASA_URL": f"http://127.0.0.1:{ports['RASA_PORT']}",
-        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['ACTIONS_PORT']}/webhook",
-        "ACCOUNT_API_URL": f"http://127.0.0.1:{ports['ACCOUNT_PORT']}",
-    })
+    env.update(
+        {
+            "RASA_WORKER_PORT": str(free_port()),
+            "ACTIONS_WORKER_PORT": str(free_port()),
+            "RASA_URL": f"http://127.0.0.1:{ports['RASA_PORT']}",
+            "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['ACTIONS_PORT']}/webhook",
+            "ACCOUNT_API_URL": f"http://127.0.0.1:{ports['ACCOUNT_PORT']}",
+        }
+    )
     if int(env["RASA_WORKER_PORT"]) + 1 in map(int, ports.values()):
         pytest.skip("free ports collided; run again")
     try:
@@ -62,7 +78,7 @@ def running(model: Path) -> Iterator[Tuple[Topology, Supervisor]]:
 
 
 @pytest.fixture
-def scaled(running: Tuple[Topology, Supervisor]) -> Topology:
+def scaled(running: tuple[Topology, Supervisor]) -> Topology:
     return running[0]
 
 
@@ -71,10 +87,15 @@ def say(topology: Topology, sender: str, text: str) -> Turn:
     return asyncio.run(say_once(f"{topology.env['RASA_URL']}/webhooks/rest/webhook", sender, text))
 
 
-def tracker_rows(topology: Topology, sender: str) -> List[str]:
+def tracker_rows(topology: Topology, sender: str) -> list[str]:
     env = topology.env
-    with psycopg2.connect(host="127.0.0.1", port=env["POSTGRES_PORT"], user="assistant",
-                          password=env["POSTGRES_PASSWORD"], dbname="tracker") as connection:
+    with psycopg2.connect(
+        host="127.0.0.1",
+        port=env["POSTGRES_PORT"],
+        user="assistant",
+        password=env["POSTGRES_PASSWORD"],
+        dbname="tracker",
+    ) as connection:
         with connection.cursor() as cursor:
             cursor.execute("SELECT type_name FROM events WHERE sender_id = %s ORDER BY id", (sender,))
             return [row[0] for row in cursor.fetchall()]
@@ -82,34 +103,41 @@ def tracker_rows(topology: Topology, sender: str) -> List[str]:
 
 def test_conversations_are_kept_in_postgresql_whichever_worker_answers(scaled: Topology) -> None:
     sender = f"scaled-{uuid.uuid4().hex[:8]}"
-    sent = [say(scaled, sender, text) for text in
-            ("hi", "I forgot my password", "yes", f"{sender}@example.com", "yes", "thanks")]
+    sent = [
+        say(scaled, sender, text)
+        for text in ("hi", "I forgot my password", "yes", f"{sender}@example.com", "yes", "thanks")
+    ]
     assert all(t.ok for t in sent)
     assert tracker_rows(scaled, sender).count("user") == len(sent)
     stored = stored_user_texts(scaled.env["RASA_URL"], scaled.env["RASA_AUTH_TOKEN"], sender)
     assert order_problem(sent, stored) is None
 
 
-def test_one_conversations_messages_are_handled_one_at_a_time_across_workers(
-    scaled: Topology
-) -> None:
+def test_one_conversations_messages_are_handled_one_at_a_time_across_workers(scaled: Topology) -> None:
     """Two messages of one customer at once reach both workers; Redis's lock runs them in turn."""
     sender = f"burst-{uuid.uuid4().hex[:8]}"
     say(scaled, sender, "hi")
     with ThreadPoolExecutor(max_workers=4) as pool:
-        turns = list(pool.map(lambda text: say(scaled, sender, text),
-                              ["I forgot my password", "je ne reçois pas le mail", "thanks", "merci"]))
+        turns = list(
+            pool.map(
+                lambda text: say(scaled, sender, text),
+                ["I forgot my password", "je ne reçois pas le mail", "thanks", "merci"],
+            )
+        )
     assert all(t.ok for t in turns), turns
     tracker = stored_events(scaled.env["RASA_URL"], scaled.env["RASA_AUTH_TOKEN"], sender)
     # Each user message is followed by its whole turn, ending in action_listen, before the next.
-    kinds = [e["event"] if e["event"] != "action" else e["name"] for e in tracker
-             if e["event"] in ("user", "action")]
+    kinds = [
+        e["event"] if e["event"] != "action" else e["name"]
+        for e in tracker
+        if e["event"] in ("user", "action")
+    ]
     turns_stored = "|".join(kinds).split("|user|")
     assert kinds.count("user") == 5, kinds
     assert all(turn.endswith("action_listen") for turn in turns_stored[1:]), kinds
 
 
-def test_a_dead_worker_costs_no_conversation(running: Tuple[Topology, Supervisor]) -> None:
+def test_a_dead_worker_costs_no_conversation(running: tuple[Topology, Supervisor]) -> None:
     scaled, supervisor = running
     senders = [f"survivor-{uuid.uuid4().hex[:8]}" for _ in range(3)]
     sent = {s: [say(scaled, s, "je ne reçois pas le mail de confirmation")] for s in senders}
@@ -140,7 +168,7 @@ def test_nginx_config_names_every_worker_and_moves_on_from_a_failing_one() -> No
 
 
 def test_while_postgresql_is_down_turns_fail_cleanly_and_then_the_conversation_goes_on(
-    running: Tuple[Topology, Supervisor]
+    running: tuple[Topology, Supervisor],
 ) -> None:
     scaled, supervisor = running
     sender = f"outage-{uuid.uuid4().hex[:8]}"

@@ -1,5 +1,6 @@
 """The bench's arithmetic and its transcript-order check, on hand-made turns."""
 
+from bot.languages import LANGUAGES
 from ops.bench.load import LoadResult, Turn
 from ops.bench.measures import order_problem, percentile, ratio, summarise
 from ops.bench.scenarios import OURS, conversations
@@ -17,8 +18,10 @@ def test_percentiles_interpolate_between_ranks() -> None:
 
 
 def test_summary_counts_failed_turns_as_errors_and_leaves_them_out_of_latency() -> None:
-    result = LoadResult({"a": [turn("hi", seconds=0.1), turn("x", ok=False, seconds=9.0)],
-                         "b": [turn("hi", seconds=0.3)]}, seconds=2.0)
+    result = LoadResult(
+        {"a": [turn("hi", seconds=0.1), turn("x", ok=False, seconds=9.0)], "b": [turn("hi", seconds=0.3)]},
+        seconds=2.0,
+    )
     figures = summarise(result)
     assert figures["errors"] == 1 and figures["turns"] == 3
     assert figures["p99_ms"] < 300.1 and figures["turns_per_s"] == 1.0
@@ -52,5 +55,5 @@ def test_ratios_and_scripted_conversations() -> None:
     assert ratio(50, 100) == 0.5 and ratio(1, 0) is None
     items = conversations(OURS, 4, "t")
     assert len({c.sender for c in items}) == 4 and len({c.email for c in items}) == 4
-    assert {c.language for c in items} == {"en", "ru", "fr"}
+    assert {c.language for c in items} == set(LANGUAGES)
     assert all(any(c.email in text for text in c.turns) and len(c.turns) == 6 for c in items)

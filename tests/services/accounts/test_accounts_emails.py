@@ -4,7 +4,7 @@ import hashlib
 import sqlite3
 import time
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -20,7 +20,7 @@ ENDPOINTS = {
 
 def _link_path(link: str, service) -> str:
     assert link.startswith(f"{service.url}/links/")
-    return link[len(service.url):]
+    return link[len(service.url) :]
 
 
 @pytest.mark.parametrize("kind", ENDPOINTS)
@@ -40,7 +40,8 @@ def test_existing_and_unknown_addresses_get_identical_answers(
 
 
 @pytest.mark.parametrize(
-    "kind, sender", [("password_reset", "noreply@parallels.com"), ("device_confirmation", "no-reply@parallels.com")]
+    "kind, sender",
+    [("password_reset", "noreply@parallels.com"), ("device_confirmation", "no-reply@parallels.com")],
 )
 def test_emails_come_from_the_articles_senders(
     api, kind: str, sender: str, new_email: Callable, create_account: Callable, emails_to: Callable
@@ -96,14 +97,18 @@ def test_a_reset_link_leads_to_a_single_use_form_judged_by_the_registration_rule
     assert PasswordHasher().verify(stored, new_password)
 
 
-def test_links_expire(quick_service, new_email: Callable, create_account: Callable, emails_to: Callable) -> None:
+def test_links_expire(
+    quick_service, new_email: Callable, create_account: Callable, emails_to: Callable
+) -> None:
     # quick_service's links live 0.02 minutes (1.2 s).
     with quick_service.client() as client:
         email = new_email()
         create_account(client, email)
         client.post(ENDPOINTS["device_confirmation"], json={"email": email})
         client.post(ENDPOINTS["device_confirmation"], json={"email": email})
-        fresh, stale = (_link_path(sent["link"], quick_service) for sent in emails_to(client, email, expected=2))
+        fresh, stale = (
+            _link_path(sent["link"], quick_service) for sent in emails_to(client, email, expected=2)
+        )
         assert httpx.get(quick_service.url + fresh).status_code == 200
         time.sleep(1.5)
         assert httpx.get(quick_service.url + stale).status_code == 410

@@ -1,7 +1,7 @@
 """Bearer auth, the per-address rate limit, idempotency keys and malformed requests."""
 
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -17,8 +17,11 @@ CALLS = [
     ("DELETE", "/v1/accounts/auth@example.com", None),
     ("POST", RESET, {"email": "auth@example.com"}),
     ("POST", CONFIRM, {"email": "auth@example.com"}),
-    ("POST", "/v1/support-tickets", {"topic": "t", "channel": "rest", "conversation_id": "c", "language": "en",
-                                     "summary": "s"}),
+    (
+        "POST",
+        "/v1/support-tickets",
+        {"topic": "t", "channel": "rest", "conversation_id": "c", "language": "en", "summary": "s"},
+    ),
     ("GET", "/v1/support-tickets/AAAAAAAAAA", None),
     ("GET", "/v1/outbox?to=auth@example.com", None),
 ]
@@ -27,7 +30,15 @@ CALLS = [
 @pytest.mark.parametrize("method, path, body", CALLS, ids=[f"{m} {p}" for m, p, _ in CALLS])
 @pytest.mark.parametrize(
     "authorization",
-    [None, "Bearer wrong-token", "Basic dXNlcjpwYXNz", "Bearer", "{token}", "Bearer {token}x", "Bearer x{token}"],
+    [
+        None,
+        "Bearer wrong-token",
+        "Basic dXNlcjpwYXNz",
+        "Bearer",
+        "{token}",
+        "Bearer {token}x",
+        "Bearer x{token}",
+    ],
     ids=["none", "wrong", "basic", "empty", "no-scheme", "suffixed", "prefixed"],
 )
 def test_every_call_needs_the_bearer_token(service, method: str, path: str, body, authorization) -> None:
@@ -57,7 +68,9 @@ def test_the_fourth_request_in_an_hour_is_refused_with_retry_after(
 
 def test_resets_and_confirmations_share_the_limit(api, new_email: Callable) -> None:
     email = new_email()
-    statuses = [api.post(path, json={"email": email}).status_code for path in (RESET, CONFIRM, RESET, CONFIRM)]
+    statuses = [
+        api.post(path, json={"email": email}).status_code for path in (RESET, CONFIRM, RESET, CONFIRM)
+    ]
     assert statuses == [202, 202, 202, 429]
 
 
@@ -92,7 +105,9 @@ def test_a_reused_idempotency_key_with_another_body_is_refused(api, new_email: C
     assert elsewhere.json() == {"error": "idempotency_key_reused"}
 
 
-def test_a_repeated_registration_with_its_key_replays_the_201(api, new_email: Callable, strong_password: str) -> None:
+def test_a_repeated_registration_with_its_key_replays_the_201(
+    api, new_email: Callable, strong_password: str
+) -> None:
     key = {"Idempotency-Key": str(uuid.uuid4())}
     body = {"email": new_email(), "password": strong_password}
     first, second = (api.post("/v1/accounts", json=body, headers=key) for _ in range(2))

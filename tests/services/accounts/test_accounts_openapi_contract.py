@@ -21,18 +21,32 @@ RUN_TIMEOUT = 150
 @pytest.mark.timeout(RUN_TIMEOUT + 30)
 def test_the_service_keeps_its_openapi_contract(service, tmp_path: Path) -> None:
     if not SCHEMATHESIS.exists():
-        pytest.skip(f"{SCHEMATHESIS.relative_to(PROJECT_ROOT)} is missing: create .venv-tools from requirements-tools.lock")
+        pytest.skip(
+            f"{SCHEMATHESIS.relative_to(PROJECT_ROOT)} is missing: "
+            "create .venv-tools from requirements-tools.lock"
+        )
     result = subprocess.run(
         [
             str(SCHEMATHESIS),
-            "--config-file", str(CONFIG),
+            "--config-file",
+            str(CONFIG),
             "--no-color",
-            "run", f"{service.url}/openapi.json",
-            "--header", f"Authorization: Bearer {service.token}",
-            "--checks", "all",
-            "--max-examples", "30",
-            "--workers", "1",
-            "--request-timeout", "10",
+            "run",
+            f"{service.url}/openapi.json",
+            "--header",
+            f"Authorization: Bearer {service.token}",
+            "--checks",
+            "all",
+            "--max-examples",
+            "30",
+            "--workers",
+            "1",
+            "--request-timeout",
+            "10",
+            # An address in the path must be an email: Hypothesis discards most strings it draws
+            # for it, and on a loaded machine its "filtered too much" check failed at random.
+            "--suppress-health-check",
+            "filter_too_much",
         ],
         cwd=tmp_path,  # hypothesis keeps its example database in the working directory
         capture_output=True,

@@ -1,6 +1,6 @@
 """What the service writes to its log: never the token, an address, or a link token."""
 
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 

@@ -2,14 +2,16 @@
 
 import sqlite3
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 
 pytestmark = pytest.mark.timeout(30)
 
 
-def test_a_new_address_with_a_strong_password_is_registered(api, new_email: Callable, strong_password: str) -> None:
+def test_a_new_address_with_a_strong_password_is_registered(
+    api, new_email: Callable, strong_password: str
+) -> None:
     email = new_email()
     response = api.post("/v1/accounts", json={"email": email, "password": strong_password})
     assert response.status_code == 201
@@ -44,7 +46,9 @@ def test_a_password_made_of_the_address_is_refused(api) -> None:
     assert response.json() == {"error": "password_too_common"}
 
 
-@pytest.mark.parametrize("email", ["not-an-address", "a@b", "x@localhost", "two@@example.com", "sp ace@example.com"])
+@pytest.mark.parametrize(
+    "email", ["not-an-address", "a@b", "x@localhost", "two@@example.com", "sp ace@example.com"]
+)
 def test_a_malformed_address_is_refused(api, email: str, strong_password: str) -> None:
     response = api.post("/v1/accounts", json={"email": email, "password": strong_password})
     assert response.status_code == 422

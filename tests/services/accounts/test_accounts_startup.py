@@ -1,7 +1,7 @@
 """Starting the service: refusals are one clear line, and the open endpoints need no token."""
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import httpx
 import pytest

@@ -11,8 +11,13 @@ def seeded(bare):
     t = bare.tracker
     t.conversation("d-en-1", [("I forgot my password", "forgot_password", 0.95)])
     t.conversation("d-en-2", [("hello", "greet", 0.99), ("reset link please", "forgot_password", 0.9)])
-    t.conversation("d-fr-1", [("je veux parler à quelqu'un", "request_human", 0.97)], language="fr",
-                   channel="telegram", handoff=True)
+    t.conversation(
+        "d-fr-1",
+        [("je veux parler à quelqu'un", "request_human", 0.97)],
+        language="fr",
+        channel="telegram",
+        handoff=True,
+    )
     t.conversation("d-ru-1", [("ыыы", "nlu_fallback", 0.2)], language="ru", channel="messenger")
     return bare
 
@@ -25,32 +30,51 @@ def test_dashboard_shows_containment_and_fallback_rate(seeded) -> None:
     with seeded.console.signed_in("agent1") as client:
         page = client.get("/dashboard", params={"days": "7"}).text
         # 2 of 4 conversations resolved alone; 1 of 5 customer messages not understood.
-        assert (_figure(page, "containment"), _figure(page, "fallback-rate"), _figure(page, "conversation-count")) \
-            == ("50%", "20%", "4")
+        assert (
+            _figure(page, "containment"),
+            _figure(page, "fallback-rate"),
+            _figure(page, "conversation-count"),
+        ) == ("50%", "20%", "4")
         chart = page.split('id="intents-chart"', 1)[1].split("</svg>", 1)[0]
         assert "forgot_password: 2" in chart and "request_human: 1" in chart
         french = client.get("/dashboard", params={"days": "7", "language": "fr"}).text
         assert (_figure(french, "containment"), _figure(french, "conversation-count")) == ("0%", "1")
         telegram = client.get("/dashboard", params={"days": "7", "channel": "telegram"}).text
-        assert "request_human: 1" in telegram and "forgot_password" not in telegram.split('id="intents-chart"')[1]
+        assert (
+            "request_human: 1" in telegram
+            and "forgot_password" not in telegram.split('id="intents-chart"')[1]
+        )
 
 
 def test_reviewed_mark_and_tags_become_list_filters(seeded) -> None:
     with seeded.console.signed_in("agent1") as client:
         token = csrf_of(client, "/conversation?id=d-en-2")
-        assert client.post("/conversation/review", data={"id": "d-en-2", "reviewed": "yes",
-                                                         "csrf_token": token}).status_code == 303
-        assert client.post("/conversation/tags", data={"id": "d-en-2", "tags": "Billing, needs-training",
-                                                       "csrf_token": token}).status_code == 303
-        listed = lambda **params: re.findall(r'conversation\?id=([\w-]+)"',  # noqa: E731
-                                             client.get("/conversations", params=params).text)
+        assert (
+            client.post(
+                "/conversation/review", data={"id": "d-en-2", "reviewed": "yes", "csrf_token": token}
+            ).status_code
+            == 303
+        )
+        assert (
+            client.post(
+                "/conversation/tags",
+                data={"id": "d-en-2", "tags": "Billing, needs-training", "csrf_token": token},
+            ).status_code
+            == 303
+        )
+
+        def listed(**params: str) -> list[str]:
+            return re.findall(r'conversation\?id=([\w-]+)"', client.get("/conversations", params=params).text)
+
         assert listed(reviewed="yes") == ["d-en-2"]
         assert "d-en-2" not in listed(reviewed="no")
         assert listed(tag="needs-training") == ["d-en-2"]
         assert listed(outcome="handed_off") == ["d-fr-1"]
         assert listed(low_confidence="yes") == ["d-ru-1"]
         assert listed(intent="greet") == ["d-en-2"]
-        refused = client.post("/conversation/tags", data={"id": "d-en-2", "tags": "<b>bold</b>", "csrf_token": token})
+        refused = client.post(
+            "/conversation/tags", data={"id": "d-en-2", "tags": "<b>bold</b>", "csrf_token": token}
+        )
         assert refused.status_code == 400 and "a tag has" in refused.text
 
 

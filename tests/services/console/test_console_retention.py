@@ -14,9 +14,12 @@ def _console_rows(bare, conversation_id: str) -> dict:
     """How many rows each console table holds about one conversation."""
     engine = create_engine(bare.console.env["CONSOLE_DB_URL"])
     with engine.connect() as connection:
-        return {table: connection.execute(text(f"SELECT COUNT(*) FROM {table} WHERE conversation_id = :c"),
-                                          {"c": conversation_id}).scalar()
-                for table in CONSOLE_TABLES}
+        return {
+            table: connection.execute(
+                text(f"SELECT COUNT(*) FROM {table} WHERE conversation_id = :c"), {"c": conversation_id}
+            ).scalar()
+            for table in CONSOLE_TABLES
+        }
 
 
 def _records(bare) -> list:
@@ -31,29 +34,40 @@ def _review(bare, conversation_id: str) -> None:
         page = client.get("/conversation", params={"id": conversation_id}).text
         event_id = page.split('name="event_id" value="')[1].split('"')[0]
         token = csrf_of(client, f"/conversation?id={conversation_id}")
-        for path, data in (("/conversation/tags", {"tags": "vip, follow-up"}),
-                           ("/conversation/notes", {"text": "customer called back"}),
-                           ("/conversation/correct", {"event_id": event_id, "intent": "lost_email_access"})):
+        for path, data in (
+            ("/conversation/tags", {"tags": "vip, follow-up"}),
+            ("/conversation/notes", {"text": "customer called back"}),
+            ("/conversation/correct", {"event_id": event_id, "intent": "lost_email_access"}),
+        ):
             response = client.post(path, data={"id": conversation_id, "csrf_token": token, **data})
             assert response.status_code == 303, (path, response.text)
 
 
 def _synced(bare, conversation_id: str) -> None:
     with bare.console.signed_in("agent1") as client:
-        wait_for(lambda: client.get("/conversation", params={"id": conversation_id}).status_code == 200,
-                 message=f"{conversation_id} in the console")
+        wait_for(
+            lambda: client.get("/conversation", params={"id": conversation_id}).status_code == 200,
+            message=f"{conversation_id} in the console",
+        )
 
 
 def test_purge_removes_only_conversations_idle_past_retention(bare) -> None:
     now = time.time()
     old = bare.tracker.conversation(
-        "old-1", [("I lost my mailbox, write to old@example.com", "lost_email_access", 0.9)], start=now - 120 * DAY)
-    bare.tracker.conversation("recent-1", [("forgot password", "forgot_password", 0.95)], start=now - 10 * DAY)
+        "old-1",
+        [("I lost my mailbox, write to old@example.com", "lost_email_access", 0.9)],
+        start=now - 120 * DAY,
+    )
+    bare.tracker.conversation(
+        "recent-1", [("forgot password", "forgot_password", 0.95)], start=now - 10 * DAY
+    )
     _synced(bare, "old-1")
     _synced(bare, "recent-1")
     _review(bare, "old-1")
-    assert all(_console_rows(bare, "old-1")[t] for t in ("summaries", "conversation_intents", "tags", "notes",
-                                                          "corrections"))
+    assert all(
+        _console_rows(bare, "old-1")[t]
+        for t in ("summaries", "conversation_intents", "tags", "notes", "corrections")
+    )
 
     result = bare.console.cli("purge", "--days", "90", "--by", "nightly-job")
     assert result.returncode == 0, result.stderr
@@ -64,14 +78,19 @@ def test_purge_removes_only_conversations_idle_past_retention(bare) -> None:
     assert not any(_console_rows(bare, "old-1").values())
     assert _console_rows(bare, "recent-1")["summaries"] == 1
     record = _records(bare)[-1]
-    assert (record["kind"], record["actor"], json.loads(record["conversation_ids"]), record["event_count"]) == \
-        ("purge", "nightly-job", ["old-1"], old)
+    assert (
+        record["kind"],
+        record["actor"],
+        json.loads(record["conversation_ids"]),
+        record["event_count"],
+    ) == ("purge", "nightly-job", ["old-1"], old)
     assert "old@example.com" not in json.dumps(record)
 
 
 def test_erasure_on_request_by_address_removes_every_copy_and_keeps_a_record(bare) -> None:
     mentioned = bare.tracker.conversation(
-        "telegram:4242", [("my email is Erase.Me@example.com", "inform", 0.97)], channel="telegram")
+        "telegram:4242", [("my email is Erase.Me@example.com", "inform", 0.97)], channel="telegram"
+    )
     bare.tracker.conversation("other-2", [("bonjour", "greet", 0.99)], language="fr")
     _synced(bare, "telegram:4242")
     _review(bare, "telegram:4242")
@@ -86,8 +105,12 @@ def test_erasure_on_request_by_address_removes_every_copy_and_keeps_a_record(bar
     assert not any(_console_rows(bare, "telegram:4242").values())
     assert bare.tracker.count("other-2") > 0
     record = _records(bare)[-1]
-    assert (record["kind"], record["actor"], json.loads(record["conversation_ids"]), record["event_count"]) == \
-        ("erasure", "dpo", ["telegram:4242"], mentioned)
+    assert (
+        record["kind"],
+        record["actor"],
+        json.loads(record["conversation_ids"]),
+        record["event_count"],
+    ) == ("erasure", "dpo", ["telegram:4242"], mentioned)
     assert "example.com" not in json.dumps(record)
 
     with bare.console.signed_in("admin1") as admin:

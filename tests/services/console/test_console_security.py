@@ -2,7 +2,6 @@
 agents in admin pages, markup in customer text, and SQL in a search."""
 
 import re
-from typing import List, Tuple
 
 import pytest
 from console_support import PASSWORD, csrf_of
@@ -15,7 +14,7 @@ PUBLIC = {"/login", "/health"}
 MARKUP = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> my password reset'
 
 
-def _routes(env: dict) -> List[Tuple[str, str]]:
+def _routes(env: dict) -> list[tuple[str, str]]:
     """Every (method, path) the console serves, read from the application itself."""
     app = create_app(load_settings(env))
     app.router.finalize()
@@ -44,10 +43,16 @@ def test_every_page_and_api_refuses_an_anonymous_request(seeded) -> None:
             if path in PUBLIC or path.startswith("/static/"):
                 continue
             for accept in ("text/html", "application/json"):
-                response = client.request(method, path, params={"id": "xss-1"}, headers={"Accept": accept},
-                                          data={"id": "xss-1", "text": "x"} if method == "POST" else None)
+                response = client.request(
+                    method,
+                    path,
+                    params={"id": "xss-1"},
+                    headers={"Accept": accept},
+                    data={"id": "xss-1", "text": "x"} if method == "POST" else None,
+                )
                 refused = response.status_code == 401 or (
-                    response.status_code == 303 and response.headers["location"].startswith("/login"))
+                    response.status_code == 303 and response.headers["location"].startswith("/login")
+                )
                 assert refused, f"{method} {path} answered {response.status_code} without a session"
                 assert "forgot" not in response.text and "<script" not in response.text
 
@@ -61,14 +66,17 @@ def test_static_files_and_health_need_no_session(seeded) -> None:
 
 def test_a_form_without_its_csrf_token_is_refused(seeded) -> None:
     with seeded.console.signed_in("agent1") as client:
-        for data in ({"id": "plain-1", "text": "a forged note 7731"},
-                     {"id": "plain-1", "text": "a forged note 7731", "csrf_token": "forged"}):
+        for data in (
+            {"id": "plain-1", "text": "a forged note 7731"},
+            {"id": "plain-1", "text": "a forged note 7731", "csrf_token": "forged"},
+        ):
             refused = client.post("/conversation/notes", data=data)
             assert refused.status_code == 403
         token = csrf_of(client, "/conversation?id=plain-1")
         assert "a forged note 7731" not in client.get("/conversation", params={"id": "plain-1"}).text
-        accepted = client.post("/conversation/notes",
-                               data={"id": "plain-1", "text": "a forged note 7731", "csrf_token": token})
+        accepted = client.post(
+            "/conversation/notes", data={"id": "plain-1", "text": "a forged note 7731", "csrf_token": token}
+        )
         assert accepted.status_code == 303
         assert "a forged note 7731" in client.get("/conversation", params={"id": "plain-1"}).text
 
@@ -82,8 +90,10 @@ def test_the_sign_in_form_needs_its_own_csrf_token(seeded) -> None:
 
 def test_session_cookie_is_httponly_and_samesite(seeded) -> None:
     with seeded.console.client() as client:
-        response = client.post("/login", data={"csrf_token": csrf_of(client, "/login"), "username": "agent1",
-                                               "password": PASSWORD})
+        response = client.post(
+            "/login",
+            data={"csrf_token": csrf_of(client, "/login"), "username": "agent1", "password": PASSWORD},
+        )
         cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("console_session="))
         assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
 
@@ -92,9 +102,17 @@ def test_a_wrong_password_gets_the_same_answer_as_an_unknown_name(seeded) -> Non
     with seeded.console.client() as client:
         answers = []
         for name in ("agent1", "nobody-here"):
-            response = client.post("/login", data={"csrf_token": csrf_of(client, "/login"), "username": name,
-                                                   "password": "wrong password entirely 77"})
-            answers.append((response.status_code, re.search(r'role="alert">([^<]*)<', response.text).group(1)))
+            response = client.post(
+                "/login",
+                data={
+                    "csrf_token": csrf_of(client, "/login"),
+                    "username": name,
+                    "password": "wrong password entirely 77",
+                },
+            )
+            answers.append(
+                (response.status_code, re.search(r'role="alert">([^<]*)<', response.text).group(1))
+            )
         assert answers[0] == answers[1] == (401, "Wrong name or password.")
 
 
@@ -108,9 +126,12 @@ def test_passwords_are_stored_as_argon2_hashes(seeded) -> None:
 def test_logins_are_throttled_after_repeated_failures(make_console) -> None:
     fresh = make_console()
     with fresh.console.client() as client:
+
         def attempt(password: str) -> int:
-            return client.post("/login", data={"csrf_token": csrf_of(client, "/login"), "username": "agent1",
-                                               "password": password}).status_code
+            return client.post(
+                "/login",
+                data={"csrf_token": csrf_of(client, "/login"), "username": "agent1", "password": password},
+            ).status_code
 
         assert [attempt(f"wrong guess number {i}") for i in range(5)] == [401] * 5
         assert attempt(PASSWORD) == 429  # even the right password waits for the window
@@ -131,7 +152,9 @@ def test_agents_cannot_open_admin_pages(seeded) -> None:
     with seeded.console.signed_in("agent1") as agent:
         assert agent.get("/audit").status_code == 403
         token = csrf_of(agent, "/conversations")
-        assert agent.post("/conversation/erase", data={"id": "plain-1", "csrf_token": token}).status_code == 403
+        assert (
+            agent.post("/conversation/erase", data={"id": "plain-1", "csrf_token": token}).status_code == 403
+        )
         assert seeded.tracker.count("plain-1") > 0
     with seeded.console.signed_in("admin1") as admin:
         trail = admin.get("/audit")
@@ -153,7 +176,9 @@ def test_customer_markup_is_shown_as_text(seeded) -> None:
 @pytest.mark.parametrize("search", ["' OR '1'='1", "%' OR 1=1 --", "x'; DROP TABLE summaries; --", "_", "%"])
 def test_search_text_cannot_inject_sql(seeded, search: str) -> None:
     with seeded.console.signed_in("agent1") as client:
-        found = re.findall(r'conversation\?id=([\w-]+)"', client.get("/conversations", params={"q": search}).text)
+        found = re.findall(
+            r'conversation\?id=([\w-]+)"', client.get("/conversations", params={"q": search}).text
+        )
         # Wildcards are literal: only "100%" contains a "%", only "window.__pwned" an "_".
         expected = {"%": ["sql-1"], "_": ["xss-1"]}.get(search, [])
         assert found == expected
@@ -163,7 +188,9 @@ def test_search_text_cannot_inject_sql(seeded, search: str) -> None:
 
 def test_filters_outside_their_values_are_ignored_not_executed(seeded) -> None:
     with seeded.console.signed_in("agent1") as client:
-        response = client.get("/conversations", params={"outcome": "resolved' OR 1=1 --", "before": "1 OR 1=1",
-                                                        "language": "fr"})
+        response = client.get(
+            "/conversations",
+            params={"outcome": "resolved' OR 1=1 --", "before": "1 OR 1=1", "language": "fr"},
+        )
         assert response.status_code == 200
         assert re.findall(r'conversation\?id=([\w-]+)"', response.text) == ["plain-1"]

@@ -24,8 +24,13 @@ def _event(index: int, type_name: str, **data) -> TrackerEvent:
 
 
 def _user(index: int, intent: str, confidence: float = 0.95, text: str = "hello") -> TrackerEvent:
-    return _event(index, "user", text=text, metadata={"channel": "telegram"},
-                  parse_data={"intent": {"name": intent, "confidence": confidence}})
+    return _event(
+        index,
+        "user",
+        text=text,
+        metadata={"channel": "telegram"},
+        parse_data={"intent": {"name": intent, "confidence": confidence}},
+    )
 
 
 def _folded(*events: TrackerEvent) -> dict:
@@ -35,17 +40,26 @@ def _folded(*events: TrackerEvent) -> dict:
     return summary
 
 
-@pytest.mark.parametrize("events, outcome", [
-    ([_user(1, "forgot_password"), _event(2, "action", name="utter_forgot_password")], "resolved"),
-    ([_user(1, "request_human"), _event(2, "action", name="action_handoff")], "handed_off"),
-    ([_user(1, "forgot_password"), _user(2, "nlu_fallback", 0.3)], "fallback"),
-    ([_user(1, "nlu_fallback", 0.3), _user(2, "forgot_password")], "resolved"),
-    ([_user(1, "forgot_password"), _event(2, "active_loop", name="password_reset_form")], "abandoned"),
-    ([_user(1, "affirm"), _event(2, "active_loop", name="password_reset_form"), _event(3, "active_loop", name=None)],
-     "resolved"),
-    ([_event(1, "session_started")], "abandoned"),
-    ([_user(1, "request_human"), _event(2, "pause"), _event(3, "resume")], "handed_off"),
-])
+@pytest.mark.parametrize(
+    "events, outcome",
+    [
+        ([_user(1, "forgot_password"), _event(2, "action", name="utter_forgot_password")], "resolved"),
+        ([_user(1, "request_human"), _event(2, "action", name="action_handoff")], "handed_off"),
+        ([_user(1, "forgot_password"), _user(2, "nlu_fallback", 0.3)], "fallback"),
+        ([_user(1, "nlu_fallback", 0.3), _user(2, "forgot_password")], "resolved"),
+        ([_user(1, "forgot_password"), _event(2, "active_loop", name="password_reset_form")], "abandoned"),
+        (
+            [
+                _user(1, "affirm"),
+                _event(2, "active_loop", name="password_reset_form"),
+                _event(3, "active_loop", name=None),
+            ],
+            "resolved",
+        ),
+        ([_event(1, "session_started")], "abandoned"),
+        ([_user(1, "request_human"), _event(2, "pause"), _event(3, "resume")], "handed_off"),
+    ],
+)
 def test_outcome_of_a_conversation(events, outcome: str) -> None:
     assert _folded(*events)["outcome"] == outcome
 
@@ -74,13 +88,25 @@ def test_sync_reads_only_events_past_its_watermark(tmp_path) -> None:
     first += tracker.conversation("b", [("bonjour", "greet", 0.9)], language="fr")
     assert sync(tracker.engine, console, LOW) == first
     assert sync(tracker.engine, console, LOW) == 0  # nothing new: nothing read
-    added = tracker.add("a", [{"event": "user", "timestamp": time.time(), "text": "still no email",
-                               "parse_data": {"intent": {"name": "reset_email_not_received", "confidence": 0.4}}}])
+    added = tracker.add(
+        "a",
+        [
+            {
+                "event": "user",
+                "timestamp": time.time(),
+                "text": "still no email",
+                "parse_data": {"intent": {"name": "reset_email_not_received", "confidence": 0.4}},
+            }
+        ],
+    )
     assert sync(tracker.engine, console, LOW) == added == 1
     with console.connect() as connection:
         row = connection.execute(select(summaries).where(summaries.c.conversation_id == "a")).one()
-        intents = set(connection.execute(select(conversation_intents.c.intent)
-                                         .where(conversation_intents.c.conversation_id == "a")).scalars())
+        intents = set(
+            connection.execute(
+                select(conversation_intents.c.intent).where(conversation_intents.c.conversation_id == "a")
+            ).scalars()
+        )
     assert (row.user_messages, row.low_confidence) == (2, True)
     assert intents == {"forgot_password", "reset_email_not_received"}
 
@@ -103,8 +129,10 @@ def test_list_pages_continue_where_the_previous_one_ended(tmp_path) -> None:
 
 def test_a_conversation_exports_as_a_test_story_rasa_reads(tmp_path) -> None:
     tracker = Tracker(tmp_path / "tracker.db")
-    tracker.conversation("story-1", [("I forgot my password", "forgot_password", 0.9),
-                                     ("my password is Hunter2!", "nlu_fallback", 0.2)])
+    tracker.conversation(
+        "story-1",
+        [("I forgot my password", "forgot_password", 0.9), ("my password is Hunter2!", "nlu_fallback", 0.2)],
+    )
     stored = read_events(tracker.engine, "story-1")
     misread = next(e for e in stored if e.type_name == "user" and "Hunter2" in e.data["text"])
     text = story_yaml("story-1", stored, {misread.id: "forgot_password"})
@@ -116,12 +144,19 @@ def test_a_conversation_exports_as_a_test_story_rasa_reads(tmp_path) -> None:
 
 
 def test_corrections_export_as_nlu_examples_rasa_reads() -> None:
-    text = nlu_yaml([
-        {"text": "it's anna@example.com", "intent": "inform",
-         "entities": [{"entity": "email", "value": "anna@example.com", "start": 5, "end": 21},
-                      {"entity": "language", "value": "en", "start": 0, "end": 2}]},
-        {"text": "je n'ai plus accès à ma boîte mail", "intent": "lost_email_access", "entities": []},
-    ])
+    text = nlu_yaml(
+        [
+            {
+                "text": "it's anna@example.com",
+                "intent": "inform",
+                "entities": [
+                    {"entity": "email", "value": "anna@example.com", "start": 5, "end": 21},
+                    {"entity": "language", "value": "en", "start": 0, "end": 2},
+                ],
+            },
+            {"text": "je n'ai plus accès à ma boîte mail", "intent": "lost_email_access", "entities": []},
+        ]
+    )
     data = RasaYAMLReader().reads(text)
     examples = {m.get("text"): m for m in data.intent_examples}
     assert examples["it's anna@example.com"].get("intent") == "inform"
@@ -135,9 +170,18 @@ def test_sync_repairs_lone_surrogates_instead_of_stopping_for_good(tmp_path) -> 
     tracker = Tracker(tmp_path / "tracker.db")
     console = open_console_db(f"sqlite:///{tmp_path / 'console.db'}")
     stored = tracker.conversation("s", [("hi \ud800 there", "greet", 0.9)])
-    tracker.add("s", [{"event": "user", "timestamp": time.time(), "text": "ok",
-                       "metadata": {"locale\udfff": "fr\ud800"},
-                       "parse_data": {"intent": {"name": "greet", "confidence": 0.9}}}])
+    tracker.add(
+        "s",
+        [
+            {
+                "event": "user",
+                "timestamp": time.time(),
+                "text": "ok",
+                "metadata": {"locale\udfff": "fr\ud800"},
+                "parse_data": {"intent": {"name": "greet", "confidence": 0.9}},
+            }
+        ],
+    )
     assert sync(tracker.engine, console, LOW) == stored + 1
     with console.connect() as connection:
         row = connection.execute(select(summaries).where(summaries.c.conversation_id == "s")).one()
@@ -163,8 +207,9 @@ def test_an_event_that_cannot_be_stored_is_skipped_counted_and_passed(tmp_path, 
     monkeypatch.setattr(sync_module, "_apply", failing_apply)
     assert sync(tracker.engine, console, LOW) == total
     with console.connect() as connection:
-        skipped = connection.execute(select(sync_state.c.value)
-                                     .where(sync_state.c.name == "skipped_events")).scalar()
+        skipped = connection.execute(
+            select(sync_state.c.value).where(sync_state.c.name == "skipped_events")
+        ).scalar()
         good = connection.execute(select(summaries).where(summaries.c.conversation_id == "good")).one()
         mark = connection.execute(select(sync_state.c.value).where(sync_state.c.name == "events")).scalar()
     assert skipped == 1 and good.user_messages == 1 and mark == total
