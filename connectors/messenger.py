@@ -22,8 +22,9 @@ Environment variables (all three secrets switch the channel on; none: off; some:
 import hashlib
 import json
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Text
+from typing import Any
 
 from pymessenger import Bot
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -79,7 +80,7 @@ def expected_signature(app_secret: str, body: bytes) -> str:
     return "sha256=" + hmac_sha256(app_secret, body).hex()
 
 
-def parse_events(payload: Dict[str, Any]) -> List[Incoming]:
+def parse_events(payload: dict[str, Any]) -> list[Incoming]:
     """Customer messages in a webhook body, in order, from every entry and messaging item.
 
     Text, quick-reply taps (their payload) and postbacks (their payload) count; echoes of the
@@ -96,7 +97,7 @@ def parse_events(payload: Dict[str, Any]) -> List[Incoming]:
     return found
 
 
-def _parse_event(event: Dict[str, Any]) -> Optional[Incoming]:
+def _parse_event(event: dict[str, Any]) -> Incoming | None:
     sender = event.get("sender")
     sender_id = sender.get("id") if isinstance(sender, dict) else None
     message, postback = event.get("message"), event.get("postback")
@@ -124,22 +125,15 @@ def postback_key(sender_id: Any, timestamp: Any, payload: Any) -> str:
     return f"postback:{digest[:32]}"
 
 
-def quick_reply_message(
-    text: str, choices: Sequence[Choice]
-) -> Optional[Dict[str, Any]]:
+def quick_reply_message(text: str, choices: Sequence[Choice]) -> dict[str, Any] | None:
     """The message with titled quick replies, or None when Messenger's limits don't allow it."""
     if not 0 < len(choices) <= MAX_QUICK_REPLIES or len(text) > MAX_TEXT_CHARS:
         return None
-    if any(
-        len(c.title) > MAX_QUICK_REPLY_TITLE or len(c.payload) > MAX_QUICK_REPLY_PAYLOAD
-        for c in choices
-    ):
+    if any(len(c.title) > MAX_QUICK_REPLY_TITLE or len(c.payload) > MAX_QUICK_REPLY_PAYLOAD for c in choices):
         return None
     return {
         "text": text,
-        "quick_replies": [
-            {"content_type": "text", "title": c.title, "payload": c.payload} for c in choices
-        ],
+        "quick_replies": [{"content_type": "text", "title": c.title, "payload": c.payload} for c in choices],
     }
 
 
@@ -152,7 +146,7 @@ class MessengerOutput(NamespacedOutputChannel):
         super().__init__(choices, limits)
         self._bot = bot
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """Sends `text`, split at Messenger's 2000-character limit."""
         psid = self.platform_user_id(recipient_id)
         if psid is not None:
@@ -160,7 +154,7 @@ class MessengerOutput(NamespacedOutputChannel):
                 await self._send(psid, {"text": piece})
 
     async def send_text_with_buttons(
-        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
         """Buttons as quick replies, or as numbered text when they don't fit (see module doc)."""
         psid = self.platform_user_id(recipient_id)
@@ -175,17 +169,15 @@ class MessengerOutput(NamespacedOutputChannel):
             await self._send(psid, {"text": piece})
         await self._send(psid, {"text": pieces[-1], **message})
 
-    def _numbered(self, recipient_id: str, text: str, choices: Sequence[Choice]) -> Dict[str, Any]:
-        message: Dict[str, Any] = {"text": self.offer_numbered(recipient_id, text, choices)}
+    def _numbered(self, recipient_id: str, text: str, choices: Sequence[Choice]) -> dict[str, Any]:
+        message: dict[str, Any] = {"text": self.offer_numbered(recipient_id, text, choices)}
         if 0 < len(choices) <= MAX_QUICK_REPLIES:
             # a payload too long for Messenger travels as its number, mapped back by ChoiceMemory
             message["quick_replies"] = [
                 {
                     "content_type": "text",
                     "title": str(number),
-                    "payload": c.payload
-                    if len(c.payload) <= MAX_QUICK_REPLY_PAYLOAD
-                    else str(number),
+                    "payload": c.payload if len(c.payload) <= MAX_QUICK_REPLY_PAYLOAD else str(number),
                 }
                 for number, c in enumerate(choices, start=1)
             ]
@@ -197,7 +189,7 @@ class MessengerOutput(NamespacedOutputChannel):
         if psid is not None:
             await self._call(self._bot.send_action, psid, "typing_on")
 
-    async def _send(self, psid: str, message: Dict[str, Any]) -> None:
+    async def _send(self, psid: str, message: dict[str, Any]) -> None:
         await self._call(
             self._bot.send_raw,
             {"recipient": {"id": psid}, "messaging_type": "RESPONSE", "message": message},
@@ -222,12 +214,12 @@ class MessengerInput(InputChannel):
     """Messenger webhook: handshake, signed events, background turns."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         """URL prefix `/webhooks/messenger/` and the metadata `channel` value."""
         return MESSENGER
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         """Builds the channel from MESSENGER_* variables (credentials.yml carries no keys)."""
         reject_credential_keys(f"{__name__}.{cls.__name__}", credentials)
         settings = read_platform_settings(
@@ -240,21 +232,17 @@ class MessengerInput(InputChannel):
         )
         return cls(settings, Limits.from_env())
 
-    def __init__(self, settings: Optional[Dict[str, str]], limits: Limits) -> None:
+    def __init__(self, settings: dict[str, str] | None, limits: Limits) -> None:
         self._settings = settings
         self._limits = limits
         self._choices = ChoiceMemory()
-        self._output = (
-            MessengerOutput(_graph_bot(settings), self._choices, limits) if settings else None
-        )
+        self._output = MessengerOutput(_graph_bot(settings), self._choices, limits) if settings else None
 
-    def get_output_channel(self) -> Optional[OutputChannel]:
+    def get_output_channel(self) -> OutputChannel | None:
         """Lets Rasa's HTTP API (an agent's takeover) reach the customer later."""
         return self._output
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Health, handshake and event routes; 503 everywhere when the channel is off."""
         if self._settings is None or self._output is None:
             return disabled_blueprint(MESSENGER, REQUIRED_VARIABLES)
@@ -299,12 +287,11 @@ class MessengerInput(InputChannel):
         return blueprint
 
 
-def _graph_bot(settings: Dict[str, str]) -> Bot:
+def _graph_bot(settings: dict[str, str]) -> Bot:
     version = settings["MESSENGER_API_VERSION"].lstrip("vV")
     if not version.replace(".", "").isdigit():
         raise ChannelConfigurationError(
-            "MESSENGER_API_VERSION must look like v23.0, "
-            f"got {settings['MESSENGER_API_VERSION']!r}."
+            f"MESSENGER_API_VERSION must look like v23.0, got {settings['MESSENGER_API_VERSION']!r}."
         )
     bot = Bot(
         settings["MESSENGER_PAGE_ACCESS_TOKEN"],

@@ -3,7 +3,8 @@ numbered options, long texts split, blocking clients off the event loop, failure
 
 import asyncio
 import logging
-from typing import Any, Callable, List, Optional, Sequence, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from rasa.core.channels.channel import OutputChannel
 
@@ -16,7 +17,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def split_text(text: str, limit: int) -> List[str]:
+def split_text(text: str, limit: int) -> list[str]:
     """`text` in pieces of at most `limit` characters, cut at line breaks or spaces if possible."""
     pieces = []
     rest = text.strip()
@@ -50,14 +51,12 @@ class NamespacedOutputChannel(OutputChannel):
         """Same name as the input channel, as Rasa's `output_channel=latest` expects."""
         return cls.channel
 
-    def platform_user_id(self, recipient_id: str) -> Optional[str]:
+    def platform_user_id(self, recipient_id: str) -> str | None:
         """The platform id inside `recipient_id`, or None (logged) when it is not ours."""
         prefix = f"{self.channel}:"
         if recipient_id.startswith(prefix) and len(recipient_id) > len(prefix):
-            return recipient_id[len(prefix):]
-        logger.warning(
-            "Not sending on %s to a conversation of another channel.", self.channel
-        )
+            return recipient_id[len(prefix) :]
+        logger.warning("Not sending on %s to a conversation of another channel.", self.channel)
         return None
 
     def offer_numbered(self, recipient_id: str, text: str, choices: Sequence[Choice]) -> str:
@@ -67,9 +66,7 @@ class NamespacedOutputChannel(OutputChannel):
 
     async def call_platform(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Runs a blocking library call (requests-based clients) off the event loop, bounded."""
-        return await asyncio.wait_for(
-            asyncio.to_thread(func, *args, **kwargs), self._limits.send_timeout
-        )
+        return await asyncio.wait_for(asyncio.to_thread(func, *args, **kwargs), self._limits.send_timeout)
 
 
 def log_send_failure(channel: str, exc: BaseException) -> None:

@@ -31,8 +31,9 @@ Environment variables:
 
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
@@ -62,10 +63,9 @@ MAX_MESSAGE_CHARS = 10000
 MAX_SENDER_CHARS = 128
 # Set per request by the guard: whether this request's turn raised (middleware, route and turn
 # run in the request's own task, so they share it).
-_turn_failures: ContextVar[Optional[List[BaseException]]] = ContextVar("rest_turn_failures",
-                                                                        default=None)
+_turn_failures: ContextVar[list[BaseException] | None] = ContextVar("rest_turn_failures", default=None)
 # The request's agent, for the notice after a cut message (set by the guard, same task).
-_agent: ContextVar[Optional[Any]] = ContextVar("rest_agent", default=None)
+_agent: ContextVar[Any | None] = ContextVar("rest_agent", default=None)
 
 
 def in_platform_namespace(sender_id: str) -> bool:
@@ -78,12 +78,12 @@ class RestInput(RasaRestInput):
     """Rasa's REST channel with the guards described in the module docstring."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         """Keeps the URL at /webhooks/rest/webhook."""
         return REST
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         """Reads REST_CHANNEL_TOKEN (credentials.yml carries no keys)."""
         reject_credential_keys(f"{__name__}.{cls.__name__}", credentials)
         token = os.environ.get(TOKEN_VARIABLE, "").strip() or None
@@ -98,12 +98,13 @@ class RestInput(RasaRestInput):
             )
         return cls(token, Limits.from_env())
 
-    def __init__(self, token: Optional[str] = None, limits: Optional[Limits] = None) -> None:
+    def __init__(self, token: str | None = None, limits: Limits | None = None) -> None:
         self._token = token
         self._limits = limits or Limits()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         """Rasa's REST routes behind a request guard, a failed turn answered as one."""
+
         async def handle(message: UserMessage) -> None:
             try:
                 await on_new_message(message)
@@ -122,12 +123,12 @@ class RestInput(RasaRestInput):
         return blueprint
 
     @staticmethod
-    async def _answer_failed_turn(request: Request, answer: HTTPResponse) -> Optional[HTTPResponse]:
+    async def _answer_failed_turn(request: Request, answer: HTTPResponse) -> HTTPResponse | None:
         if request.method == "POST" and _turn_failures.get():
             return error(503, "the assistant could not finish this message; send it again")
         return None
 
-    async def _guard(self, request: Request) -> Optional[HTTPResponse]:
+    async def _guard(self, request: Request) -> HTTPResponse | None:
         """Answers instead of the route when the POST is unauthorised or unacceptable."""
         if request.method != "POST":
             return None
@@ -149,8 +150,7 @@ class RestInput(RasaRestInput):
         if not isinstance(sender, str) or not is_clean_identifier(sender, MAX_SENDER_CHARS):
             return error(
                 400,
-                f"sender must be 1-{MAX_SENDER_CHARS} characters of valid Unicode without "
-                "control characters",
+                f"sender must be 1-{MAX_SENDER_CHARS} characters of valid Unicode without control characters",
             )
         if in_platform_namespace(sender):
             return error(403, "sender ids of platform conversations are not accepted here")
@@ -160,16 +160,16 @@ class RestInput(RasaRestInput):
             return error(400, "metadata must be an object")
         return None
 
-    def _extract_message(self, req: Request) -> Optional[Text]:
+    def _extract_message(self, req: Request) -> str | None:
         """The message repaired, cut at MAX_MESSAGE_CHARS, with credentials redacted."""
         text, _ = cut(clean_text(req.json["message"]), MAX_MESSAGE_CHARS)
         return redact_credentials(text)
 
-    def _extract_input_channel(self, req: Request) -> Text:
+    def _extract_input_channel(self, req: Request) -> str:
         """Always `rest`: a body cannot route replies into another channel."""
         return REST
 
-    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
         """The caller's metadata repaired, with `channel` set to "rest" and `cut_from` when the
         message was cut."""
         metadata = clean_json(request.json.get("metadata") or {})

@@ -20,8 +20,9 @@ Environment variables (both secrets switch the channel on; none: off; one: start
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
+from typing import Any
 from urllib.parse import urlsplit
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -69,7 +70,7 @@ MAX_INCOMING_CHARS = 4096
 MAX_CALLBACK_DATA_BYTES = 64
 
 
-def parse_update(update: Update) -> Optional[Incoming]:
+def parse_update(update: Update) -> Incoming | None:
     """The customer message in an update, or None for anything the assistant doesn't handle."""
     query = update.callback_query
     if query is not None:
@@ -98,7 +99,7 @@ def parse_update(update: Update) -> Optional[Incoming]:
     )
 
 
-def keyboard(buttons: List[Dict[Text, Any]]) -> Tuple[InlineKeyboardMarkup, bool]:
+def keyboard(buttons: list[dict[str, Any]]) -> tuple[InlineKeyboardMarkup, bool]:
     """One button per row; the flag says whether some option travels as its number."""
     rows = []
     numbered = False
@@ -119,7 +120,7 @@ class TelegramOutput(NamespacedOutputChannel):
         super().__init__(choices, limits)
         self._bot = bot
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """Sends `text`, split at Telegram's 4096-character limit."""
         chat_id = self.platform_user_id(recipient_id)
         if chat_id is not None:
@@ -127,7 +128,7 @@ class TelegramOutput(NamespacedOutputChannel):
                 await self._send(chat_id, piece)
 
     async def send_text_with_buttons(
-        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
         """Text with an inline keyboard under its last piece."""
         chat_id = self.platform_user_id(recipient_id)
@@ -148,9 +149,7 @@ class TelegramOutput(NamespacedOutputChannel):
         except TelegramError as exc:
             log_send_failure(self.channel, exc)
 
-    async def _send(
-        self, chat_id: str, text: str, markup: Optional[InlineKeyboardMarkup] = None
-    ) -> None:
+    async def _send(self, chat_id: str, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         try:
             await self._bot.send_message(chat_id=chat_id, text=text, reply_markup=markup)
         except TelegramError as exc:
@@ -161,30 +160,28 @@ class TelegramInput(InputChannel):
     """Telegram webhook: secret-token check, PTB parsing, background turns."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         """URL prefix `/webhooks/telegram/` and the metadata `channel` value."""
         return TELEGRAM
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         """Builds the channel from TELEGRAM_* variables (credentials.yml carries no keys)."""
         reject_credential_keys(f"{__name__}.{cls.__name__}", credentials)
         return cls(_settings(), Limits.from_env())
 
-    def __init__(self, settings: Optional[Dict[str, str]], limits: Limits) -> None:
+    def __init__(self, settings: dict[str, str] | None, limits: Limits) -> None:
         self._settings = settings
         self._limits = limits
         self._choices = ChoiceMemory()
         self._bot = make_bot(settings, http_request(limits)) if settings else None
         self._output = TelegramOutput(self._bot, self._choices, limits) if self._bot else None
 
-    def get_output_channel(self) -> Optional[OutputChannel]:
+    def get_output_channel(self) -> OutputChannel | None:
         """Lets Rasa's HTTP API (an agent's takeover) reach the customer later."""
         return self._output
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Health and update routes; 503 everywhere when the channel is off."""
         if self._settings is None or self._bot is None or self._output is None:
             return disabled_blueprint(TELEGRAM, REQUIRED_VARIABLES)
@@ -215,8 +212,7 @@ class TelegramInput(InputChannel):
                 return error(400, "not a Telegram update")
             if incoming is not None:
                 before = partial(output.answer_callback, query.id) if query else None
-                turns.accept(incoming, output, on_new_message, before=before,
-                             agent=request.app.ctx.agent)
+                turns.accept(incoming, output, on_new_message, before=before, agent=request.app.ctx.agent)
             elif query is not None and isinstance(query.id, str):  # an ignored tap is answered too
                 request.app.add_task(output.answer_callback(query.id))
             return response.json({"status": "received"})
@@ -234,7 +230,7 @@ def http_request(limits: Limits) -> HTTPXRequest:
     )
 
 
-def make_bot(settings: Dict[str, str], request: HTTPXRequest) -> Bot:
+def make_bot(settings: dict[str, str], request: HTTPXRequest) -> Bot:
     """A PTB `Bot` on TELEGRAM_API_URL (sending needs no `initialize()`, hence no getMe call)."""
     api_url = settings["TELEGRAM_API_URL"].rstrip("/")
     return Bot(
@@ -246,10 +242,8 @@ def make_bot(settings: Dict[str, str], request: HTTPXRequest) -> Bot:
     )
 
 
-def _settings() -> Optional[Dict[str, str]]:
-    settings = read_platform_settings(
-        TELEGRAM, REQUIRED_VARIABLES, {"TELEGRAM_API_URL": DEFAULT_API_URL}
-    )
+def _settings() -> dict[str, str] | None:
+    settings = read_platform_settings(TELEGRAM, REQUIRED_VARIABLES, {"TELEGRAM_API_URL": DEFAULT_API_URL})
     if settings and not SECRET_FORMAT.fullmatch(settings["TELEGRAM_WEBHOOK_SECRET"]):
         raise ChannelConfigurationError(
             "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - "
@@ -291,8 +285,7 @@ async def register_webhook(public_url: str) -> str:
         )
     except TelegramError as exc:
         raise ChannelConfigurationError(
-            f"Telegram refused the webhook {url}: {type(exc).__name__}: "
-            f"{without_secrets(exc.message)}"
+            f"Telegram refused the webhook {url}: {type(exc).__name__}: {without_secrets(exc.message)}"
         ) from None
     finally:
         await request.shutdown()

@@ -20,20 +20,13 @@ Kept here:
 import asyncio
 import logging
 from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import (
     TYPE_CHECKING,
     Any,
-    Awaitable,
-    Callable,
-    Deque,
-    Dict,
-    Iterable,
-    List,
     NamedTuple,
     Optional,
-    Sequence,
-    Set,
 )
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -75,8 +68,8 @@ class Incoming:
     user_id: str
     text: str
     message_id: str
-    locale: Optional[str] = None
-    cut_from: Optional[int] = None
+    locale: str | None = None
+    cut_from: int | None = None
     # The platform's limit the text was checked against (what the cut notice quotes).
     limit: int = field(default=0, compare=False)
 
@@ -119,7 +112,7 @@ class RecentIds:
 
     def __init__(self, size: int = 10000) -> None:
         self._size = size
-        self._seen: "OrderedDict[str, None]" = OrderedDict()
+        self._seen: OrderedDict[str, None] = OrderedDict()
 
     def first_time(self, message_id: str) -> bool:
         """Records `message_id`; False when it was already seen."""
@@ -139,7 +132,7 @@ class Choice(NamedTuple):
     payload: str
 
 
-def choices_from_buttons(buttons: Iterable[Dict[str, Any]]) -> List[Choice]:
+def choices_from_buttons(buttons: Iterable[dict[str, Any]]) -> list[Choice]:
     """Rasa buttons as choices; a button without payload sends its title back."""
     result = []
     for button in buttons:
@@ -166,7 +159,7 @@ class ChoiceMemory:
 
     def __init__(self, size: int = 10000) -> None:
         self._size = size
-        self._offers: "OrderedDict[str, List[str]]" = OrderedDict()
+        self._offers: OrderedDict[str, list[str]] = OrderedDict()
 
     def offer(self, conversation_id: str, choices: Sequence[Choice]) -> None:
         """Remembers numbered options just sent to `conversation_id`."""
@@ -184,7 +177,7 @@ class ChoiceMemory:
         return text
 
 
-def _option_number(text: str) -> Optional[int]:
+def _option_number(text: str) -> int | None:
     """The number in "2", " 2. " or "2)", else None (checked without a regex on long text)."""
     stripped = text.strip() if len(text) <= 16 else ""
     if stripped[-1:] in (".", ")"):
@@ -202,14 +195,12 @@ def user_message(
     """
     conversation_id = namespaced(channel, incoming.user_id)
     text = redact_credentials(choices.resolve(conversation_id, incoming.text))
-    metadata: Dict[str, Any] = {"channel": channel, "platform_message_id": incoming.message_id}
+    metadata: dict[str, Any] = {"channel": channel, "platform_message_id": incoming.message_id}
     if incoming.locale:
         metadata["locale"] = incoming.locale
     if incoming.cut_from is not None:
         metadata["cut_from"] = incoming.cut_from
-    return UserMessage(
-        text, output, conversation_id, input_channel=channel, metadata=metadata
-    )
+    return UserMessage(text, output, conversation_id, input_channel=channel, metadata=metadata)
 
 
 async def tell_cut(agent: "Agent", message: UserMessage, limit: int) -> None:
@@ -219,9 +210,7 @@ async def tell_cut(agent: "Agent", message: UserMessage, limit: int) -> None:
         tracker = await agent.tracker_store.retrieve(message.sender_id)
         if tracker is None or agent.nlg is None:
             return
-        reply = await agent.nlg.generate(
-            CUT_RESPONSE, tracker, message.output_channel.name(), limit=limit
-        )
+        reply = await agent.nlg.generate(CUT_RESPONSE, tracker, message.output_channel.name(), limit=limit)
         if reply and reply.get("text"):
             await message.output_channel.send_text_message(message.sender_id, reply["text"])
     except Exception:
@@ -236,8 +225,8 @@ class ConversationQueue:
 
     def __init__(self, channel: str) -> None:
         self._channel = channel
-        self._pending: Dict[str, Deque[Callable[[], Awaitable[None]]]] = {}
-        self._workers: Set["asyncio.Task[None]"] = set()
+        self._pending: dict[str, deque[Callable[[], Awaitable[None]]]] = {}
+        self._workers: set[asyncio.Task[None]] = set()
 
     def submit(self, conversation_id: str, turn: Callable[[], Awaitable[None]]) -> None:
         """Queues `turn` behind the conversation's earlier turns; returns at once."""
@@ -282,7 +271,7 @@ class TurnScheduler:
         incoming: Incoming,
         output: OutputChannel,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
-        before: Optional[Callable[[], Awaitable[None]]] = None,
+        before: Callable[[], Awaitable[None]] | None = None,
         agent: Optional["Agent"] = None,
     ) -> bool:
         """Schedules the turn; False when the message was a duplicate. `agent` (the request's

@@ -23,7 +23,8 @@ Environment variables (the four secrets switch the channel on; none: off; some: 
 import base64
 import html
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Text
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import requests
 import tweepy
@@ -84,10 +85,11 @@ def signature(consumer_secret: str, body: bytes) -> str:
     return "sha256=" + base64.b64encode(hmac_sha256(consumer_secret, body)).decode("ascii")
 
 
-def parse_events(payload: Dict[str, Any]) -> List[Incoming]:
+def parse_events(payload: dict[str, Any]) -> list[Incoming]:
     """Customers' DMs in a webhook body, in order; the account's own DMs, other events skipped."""
     own_id = payload.get("for_user_id")
-    users = payload.get("users") if isinstance(payload.get("users"), dict) else {}
+    given_users = payload.get("users")
+    users: dict[str, Any] = given_users if isinstance(given_users, dict) else {}
     found = []
     for event in dicts(payload.get("direct_message_events")):
         message = event.get("message_create")
@@ -100,8 +102,10 @@ def parse_events(payload: Dict[str, Any]) -> List[Incoming]:
         quick_reply = data.get("quick_reply_response")
         metadata = quick_reply.get("metadata") if isinstance(quick_reply, dict) else None
         raw_text = data.get("text")
-        text = metadata if isinstance(metadata, str) and metadata else (
-            html.unescape(raw_text) if isinstance(raw_text, str) else None
+        text = (
+            metadata
+            if isinstance(metadata, str) and metadata
+            else (html.unescape(raw_text) if isinstance(raw_text, str) else None)
         )
         user = users.get(sender_id) if isinstance(sender_id, str) else None
         incoming = Incoming.checked(
@@ -116,13 +120,11 @@ def parse_events(payload: Dict[str, Any]) -> List[Incoming]:
     return found
 
 
-def quick_reply_options(choices: Sequence[Choice]) -> Optional[List[Dict[str, str]]]:
+def quick_reply_options(choices: Sequence[Choice]) -> list[dict[str, str]] | None:
     """v1.1 quick-reply options, or None when X's limits don't allow them."""
     if not 0 < len(choices) <= MAX_QUICK_REPLIES:
         return None
-    if any(
-        len(c.title) > MAX_LABEL_CHARS or len(c.payload) > MAX_METADATA_CHARS for c in choices
-    ):
+    if any(len(c.title) > MAX_LABEL_CHARS or len(c.payload) > MAX_METADATA_CHARS for c in choices):
         return None
     return [{"label": c.title, "metadata": c.payload} for c in choices]
 
@@ -139,10 +141,12 @@ class ApiSession(requests.Session):
         self._api_url = api_url.rstrip("/")
         self._timeout = timeout
 
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+    def request(  # type: ignore[override]  # the same call, its many keywords passed through
+        self, method: str, url: str, *args: Any, **kwargs: Any
+    ) -> requests.Response:
         """Rewrites the host, keeps everything else (OAuth1 signs the rewritten URL)."""
         if url.startswith(REAL_API_URL):
-            url = self._api_url + url[len(REAL_API_URL):]
+            url = self._api_url + url[len(REAL_API_URL) :]
         kwargs["timeout"] = kwargs.get("timeout") or self._timeout
         return super().request(method, url, *args, **kwargs)
 
@@ -154,8 +158,8 @@ class TwitterOutput(NamespacedOutputChannel):
 
     def __init__(
         self,
-        client: Optional[tweepy.Client],
-        api: Optional[tweepy.API],
+        client: tweepy.Client | None,
+        api: tweepy.API | None,
         choices: ChoiceMemory,
         limits: Limits,
     ) -> None:
@@ -163,7 +167,7 @@ class TwitterOutput(NamespacedOutputChannel):
         self._client = client
         self._api = api
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """Sends `text`, split at X's 10000-character DM limit."""
         user_id = self.platform_user_id(recipient_id)
         if user_id is not None:
@@ -171,7 +175,7 @@ class TwitterOutput(NamespacedOutputChannel):
                 await self._send(user_id, piece)
 
     async def send_text_with_buttons(
-        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+        self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
     ) -> None:
         """Quick replies on v1.1 when they fit, numbered text otherwise."""
         user_id = self.platform_user_id(recipient_id)
@@ -186,9 +190,7 @@ class TwitterOutput(NamespacedOutputChannel):
             await self._send(user_id, piece)
         await self._send(user_id, pieces[-1], options)
 
-    async def _send(
-        self, user_id: str, text: str, options: Optional[List[Dict[str, str]]] = None
-    ) -> None:
+    async def _send(self, user_id: str, text: str, options: list[dict[str, str]] | None = None) -> None:
         try:
             if self._api is not None:
                 await self.call_platform(
@@ -206,12 +208,12 @@ class TwitterInput(InputChannel):
     """X Account Activity webhook: CRC, signed events, background turns."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         """URL prefix `/webhooks/twitter/` and the metadata `channel` value."""
         return TWITTER
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         """Builds the channel from TWITTER_* variables (credentials.yml carries no keys)."""
         reject_credential_keys(f"{__name__}.{cls.__name__}", credentials)
         settings = read_platform_settings(
@@ -224,19 +226,17 @@ class TwitterInput(InputChannel):
             )
         return cls(settings, Limits.from_env())
 
-    def __init__(self, settings: Optional[Dict[str, str]], limits: Limits) -> None:
+    def __init__(self, settings: dict[str, str] | None, limits: Limits) -> None:
         self._settings = settings
         self._limits = limits
         self._choices = ChoiceMemory()
         self._output = _output(settings, self._choices, limits) if settings else None
 
-    def get_output_channel(self) -> Optional[OutputChannel]:
+    def get_output_channel(self) -> OutputChannel | None:
         """Lets Rasa's HTTP API (an agent's takeover) reach the customer later."""
         return self._output
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Health, CRC and event routes; 503 everywhere when the channel is off."""
         if self._settings is None or self._output is None:
             return disabled_blueprint(TWITTER, REQUIRED_VARIABLES)
@@ -273,7 +273,7 @@ class TwitterInput(InputChannel):
         return blueprint
 
 
-def _output(settings: Dict[str, str], choices: ChoiceMemory, limits: Limits) -> TwitterOutput:
+def _output(settings: dict[str, str], choices: ChoiceMemory, limits: Limits) -> TwitterOutput:
     session = ApiSession(settings["TWITTER_API_URL"], limits.send_timeout)
     keys = (
         settings["TWITTER_CONSUMER_KEY"],

@@ -31,8 +31,9 @@ import logging
 import math
 import os
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any
 
 from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
@@ -51,7 +52,7 @@ MAX_JSON_DEPTH = 32
 # Platform user ids are decimal numbers (PSIDs, X user ids, Telegram chat ids).
 MAX_PLATFORM_ID_DIGITS = 32
 
-_DIGITS = re.compile(r"[0-9]{1,%d}" % MAX_PLATFORM_ID_DIGITS)
+_DIGITS = re.compile(rf"[0-9]{{1,{MAX_PLATFORM_ID_DIGITS}}}")
 
 
 class ChannelConfigurationError(RasaException):
@@ -75,9 +76,7 @@ class Limits:
     def from_env(cls) -> "Limits":
         """Reads CONNECTOR_MAX_BODY_BYTES and CONNECTOR_SEND_TIMEOUT, failing early on nonsense."""
         return cls(
-            max_body_bytes=int(
-                _positive_number("CONNECTOR_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)
-            ),
+            max_body_bytes=int(_positive_number("CONNECTOR_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
             send_timeout=_positive_number("CONNECTOR_SEND_TIMEOUT", DEFAULT_SEND_TIMEOUT),
         )
 
@@ -95,7 +94,7 @@ def _positive_number(name: str, default: float) -> float:
     return value
 
 
-def reject_credential_keys(channel_path: str, credentials: Optional[Mapping[str, Any]]) -> None:
+def reject_credential_keys(channel_path: str, credentials: Mapping[str, Any] | None) -> None:
     """Refuses keys under a channel in credentials.yml.
 
     Secrets live in the environment only, so that credentials.yml can be committed; a key there
@@ -109,8 +108,8 @@ def reject_credential_keys(channel_path: str, credentials: Optional[Mapping[str,
 
 
 def read_platform_settings(
-    channel: str, required: Sequence[str], optional: Optional[Mapping[str, str]] = None
-) -> Optional[Dict[str, str]]:
+    channel: str, required: Sequence[str], optional: Mapping[str, str] | None = None
+) -> dict[str, str] | None:
     """The platform's variables, or None when the platform is switched off.
 
     None of `required` set: logs which variables would switch the channel on, returns None.
@@ -120,9 +119,7 @@ def read_platform_settings(
     values = {name: os.environ.get(name, "").strip() for name in required}
     given = [name for name in required if values[name]]
     if not given:
-        logger.info(
-            "The %s channel is off: set %s to switch it on.", channel, ", ".join(required)
-        )
+        logger.info("The %s channel is off: set %s to switch it on.", channel, ", ".join(required))
         return None
     missing = [name for name in required if not values[name]]
     if missing:
@@ -148,7 +145,7 @@ def hmac_sha256(secret: str, body: bytes) -> bytes:
     return hmac.new(secret.encode("utf-8"), body, hashlib.sha256).digest()
 
 
-def signature_matches(expected: str, provided: Optional[str]) -> bool:
+def signature_matches(expected: str, provided: str | None) -> bool:
     """Constant-time comparison of a computed signature with the header value."""
     if not provided:
         return False
@@ -159,7 +156,7 @@ def signature_matches(expected: str, provided: Optional[str]) -> bool:
     return hmac.compare_digest(expected.encode("ascii"), provided_bytes)
 
 
-def secret_matches(expected: str, provided: Optional[str]) -> bool:
+def secret_matches(expected: str, provided: str | None) -> bool:
     """Constant-time comparison of a shared secret (verify token, webhook secret, bearer token)."""
     if provided is None:
         return False
@@ -205,7 +202,7 @@ def json_depth_within(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
     return True
 
 
-def json_object(body: bytes) -> Optional[Dict[str, Any]]:
+def json_object(body: bytes) -> dict[str, Any] | None:
     """The body parsed as a JSON object, or None when it is not one (or nests too deep)."""
     if not json_depth_within(body or b""):
         return None
@@ -216,7 +213,7 @@ def json_object(body: bytes) -> Optional[Dict[str, Any]]:
     return parsed if isinstance(parsed, dict) else None
 
 
-def dicts(value: Any) -> List[Dict[str, Any]]:
+def dicts(value: Any) -> list[dict[str, Any]]:
     """The dict items of `value` when it is a list, else nothing: payload parsing never crashes."""
     if not isinstance(value, list):
         return []
@@ -246,7 +243,7 @@ def disabled_blueprint(channel: str, variables: Sequence[str]) -> Blueprint:
 # --- clean input --------------------------------------------------------------------------
 
 
-def platform_id(value: Any) -> Optional[str]:
+def platform_id(value: Any) -> str | None:
     """A platform's user or chat id as text, or None when it is not a plain decimal number.
 
     Messenger, X and Telegram all identify customers by decimal numbers (sent as strings or as
@@ -263,7 +260,7 @@ def platform_id(value: Any) -> Optional[str]:
     return text if _DIGITS.fullmatch(text) else None
 
 
-def cut(text: str, limit: int) -> Tuple[str, Optional[int]]:
+def cut(text: str, limit: int) -> tuple[str, int | None]:
     """`text` cut to `limit` characters, with its original length when it was cut (else None)."""
     if len(text) <= limit:
         return text, None

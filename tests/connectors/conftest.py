@@ -18,10 +18,11 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any
 
 import httpx
 import pytest
@@ -150,7 +151,7 @@ rules:
 """
 
 
-def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A hard time limit per test of this folder (setup included), so nothing can hang CI."""
     for item in items:
         if Path(str(item.fspath)).parent == Path(__file__).parent:
@@ -196,27 +197,27 @@ def wait_until(check: Callable[[], Any], timeout: float = WAIT_SECONDS, what: st
 class Recorder:
     """Requests a fake platform received, readable from the test thread."""
 
-    records: List[Dict[str, Any]] = field(default_factory=list)
-    delays: List[float] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
+    delays: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, record: Dict[str, Any]) -> float:
+    def add(self, record: dict[str, Any]) -> float:
         """Stores a request; returns how long the fake should stall before answering."""
         with self.lock:
             self.records.append(record)
             return self.delays.pop(0) if self.delays else 0.0
 
-    def matching(self, predicate: Callable[[Dict[str, Any]], bool]) -> List[Dict[str, Any]]:
+    def matching(self, predicate: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
         """A snapshot of the records `predicate` accepts."""
         with self.lock:
             return [record for record in self.records if predicate(record)]
 
     def wait_for(
         self,
-        predicate: Callable[[Dict[str, Any]], bool],
+        predicate: Callable[[dict[str, Any]], bool],
         count: int = 1,
         timeout: float = WAIT_SECONDS,
-    ) -> List[Dict[str, Any]]:
+    ) -> list[dict[str, Any]]:
         """Waits until at least `count` records match; returns them."""
         return wait_until(
             lambda: (found := self.matching(predicate)) and len(found) >= count and found,
@@ -232,9 +233,9 @@ class FakePlatforms:
         self.graph = Recorder()
         self.twitter = Recorder()
         self.telegram = Recorder()
-        self.ports: Dict[str, int] = {}
+        self.ports: dict[str, int] = {}
         self._loop = asyncio.new_event_loop()
-        self._runners: List[web.AppRunner] = []
+        self._runners: list[web.AppRunner] = []
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
 
     def start(self) -> None:
@@ -326,9 +327,7 @@ class FakePlatforms:
             else:
                 fields = dict(await request.post())
             name = request.match_info["method"]
-            self.telegram.add(
-                {"token": request.match_info["token"], "method": name, "fields": fields}
-            )
+            self.telegram.add({"token": request.match_info["token"], "method": name, "fields": fields})
             if name == "sendMessage":
                 result: Any = {
                     "message_id": len(self.telegram.records),
@@ -357,7 +356,7 @@ def platforms() -> Iterator[FakePlatforms]:
 # --- Rasa ---------------------------------------------------------------------------------
 
 
-def clean_environment() -> Dict[str, str]:
+def clean_environment() -> dict[str, str]:
     """The test process's environment without any channel variable it may have inherited."""
     env = {k: v for k, v in os.environ.items() if k not in CHANNEL_VARIABLES}
     env["PYTHONPATH"] = str(PROJECT_ROOT)
@@ -402,26 +401,35 @@ class RasaServer:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def tracker(self, conversation_id: str) -> Dict[str, Any]:
+    def tracker(self, conversation_id: str) -> dict[str, Any]:
         answer = httpx.get(f"{self.url}/conversations/{conversation_id}/tracker", timeout=10)
         answer.raise_for_status()
         return answer.json()
 
-    def user_events(self, conversation_id: str) -> List[Dict[str, Any]]:
+    def user_events(self, conversation_id: str) -> list[dict[str, Any]]:
         return [e for e in self.tracker(conversation_id)["events"] if e["event"] == "user"]
 
 
-def start_rasa(project: Path, env: Dict[str, str], name: str) -> RasaServer:
+def start_rasa(project: Path, env: dict[str, str], name: str) -> RasaServer:
     """Starts `rasa run` with the test credentials; returns once it has a port (not yet ready)."""
     port = free_port()
     log_path = project / f"{name}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [
-                PYTHON, "-m", "rasa", "run",
-                "--model", str(project / "models" / "tiny.tar.gz"),
-                "--credentials", str(project / "credentials.yml"),
-                "--enable-api", "--interface", "127.0.0.1", "--port", str(port),
+                PYTHON,
+                "-m",
+                "rasa",
+                "run",
+                "--model",
+                str(project / "models" / "tiny.tar.gz"),
+                "--credentials",
+                str(project / "credentials.yml"),
+                "--enable-api",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(port),
             ],
             cwd=project,
             env=env,
@@ -480,7 +488,7 @@ def rasa_server(rasa_project: Path, platforms: FakePlatforms) -> Iterator[RasaSe
         stop_rasa(server)
 
 
-def post_raw(url: str, body: Any, headers: Optional[Dict[str, str]] = None) -> httpx.Response:
+def post_raw(url: str, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:
     """POSTs a body as raw bytes (as the platforms do); dicts and lists are JSON-encoded first."""
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     return httpx.post(
@@ -502,7 +510,7 @@ def new_id() -> Callable[[], str]:
 def messenger_post(rasa_server: RasaServer) -> Callable[..., httpx.Response]:
     """Posts a body to the Messenger webhook, signed like Meta does unless told otherwise."""
 
-    def post(body: Any, signature: Optional[str] = "sign") -> httpx.Response:
+    def post(body: Any, signature: str | None = "sign") -> httpx.Response:
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         headers = {}
         if signature == "sign":
@@ -518,7 +526,7 @@ def messenger_post(rasa_server: RasaServer) -> Callable[..., httpx.Response]:
 def twitter_post(rasa_server: RasaServer) -> Callable[..., httpx.Response]:
     """Posts a body to the X webhook, signed like X does unless told otherwise."""
 
-    def post(body: Any, signature: Optional[str] = "sign") -> httpx.Response:
+    def post(body: Any, signature: str | None = "sign") -> httpx.Response:
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         headers = {}
         if signature == "sign":
@@ -534,7 +542,7 @@ def twitter_post(rasa_server: RasaServer) -> Callable[..., httpx.Response]:
 def telegram_post(rasa_server: RasaServer) -> Callable[..., httpx.Response]:
     """Posts an update to the Telegram webhook with the secret token unless told otherwise."""
 
-    def post(body: Any, secret: Optional[str] = SECRETS["TELEGRAM_WEBHOOK_SECRET"]) -> httpx.Response:
+    def post(body: Any, secret: str | None = SECRETS["TELEGRAM_WEBHOOK_SECRET"]) -> httpx.Response:
         headers = {} if secret is None else {"X-Telegram-Bot-Api-Secret-Token": secret}
         return post_raw(f"{rasa_server.url}/webhooks/telegram/webhook", body, headers)
 
@@ -542,7 +550,7 @@ def telegram_post(rasa_server: RasaServer) -> Callable[..., httpx.Response]:
 
 
 @pytest.fixture
-def secrets() -> Dict[str, str]:
+def secrets() -> dict[str, str]:
     """The test secrets the Rasa process runs with."""
     return dict(SECRETS)
 
@@ -567,14 +575,14 @@ def rasa_runner(rasa_project: Path) -> Iterator[SimpleNamespace]:
     `outcome(server)` waits for one expected to stop by itself and returns (exit code, output).
     All are stopped at the end of the session.
     """
-    started: List[RasaServer] = []
+    started: list[RasaServer] = []
 
-    def launch(overrides: Dict[str, str], name: str) -> RasaServer:
+    def launch(overrides: dict[str, str], name: str) -> RasaServer:
         server = start_rasa(rasa_project, {**clean_environment(), **overrides}, name)
         started.append(server)
         return server
 
-    def outcome(server: RasaServer, timeout: float = 90) -> "tuple[Optional[int], str]":
+    def outcome(server: RasaServer, timeout: float = 90) -> "tuple[int | None, str]":
         try:
             server.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:

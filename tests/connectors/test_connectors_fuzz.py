@@ -20,17 +20,18 @@ file runs in well under a minute and CI always tries the same examples.
 import itertools
 import json
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple, Union
+from typing import Any
 
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from connectors.turns import PLATFORM_CHANNELS
 from test_connectors_messenger import envelope, text_event
 from test_connectors_telegram import callback_update, message_update
 from test_connectors_twitter import activity, dm_event
+
+from connectors.turns import PLATFORM_CHANNELS
 
 FUZZ_SETTINGS = settings(
     max_examples=100,
@@ -76,22 +77,55 @@ def encode(value: Any, ascii_only: bool = True) -> str:
     return json.dumps(value, ensure_ascii=ascii_only)
 
 
-ODD_PIECES = ["\ud800", "\udfff", "\udc00", "\x00", "\x1b", "\x7f", "\x85", "\u2028", "\ufeff",
-              "\u202e", "\u200b", "\U0001f600", "\u0301", "&amp;", "<", "\\", '"', "@"]
+ODD_PIECES = [
+    "\ud800",
+    "\udfff",
+    "\udc00",
+    "\x00",
+    "\x1b",
+    "\x7f",
+    "\x85",
+    "\u2028",
+    "\ufeff",
+    "\u202e",
+    "\u200b",
+    "\U0001f600",
+    "\u0301",
+    "&amp;",
+    "<",
+    "\\",
+    '"',
+    "@",
+]
 WHITESPACE = ["", " ", "\t", "\n \r\n", "\u00a0", "\u3000 \u2003", "\x00 \x00"]
 # Texts Rasa itself reads specially (`/intent{entities}` messages) or a customer might type.
-SPECIAL_TEXTS = ["hi", "yes", "/greet", "/affirm", '/greet{"name": "x"}', "/greet{", "/x@0.9",
-                 '/greet{"a": [[[[1]]]]}', "/start", "/start@bot hi", "1", "2.", "my password: x",
-                 "a@b.c", "x@" * 50]
+SPECIAL_TEXTS = [
+    "hi",
+    "yes",
+    "/greet",
+    "/affirm",
+    '/greet{"name": "x"}',
+    "/greet{",
+    "/x@0.9",
+    '/greet{"a": [[[[1]]]]}',
+    "/start",
+    "/start@bot hi",
+    "1",
+    "2.",
+    "my password: x",
+    "a@b.c",
+    "x@" * 50,
+]
 # Longer than Messenger (2,000), Telegram (4,096) and X/REST (10,000) allow; the last ones are
 # over this server's 64 KiB body limit once encoded.
 LONG_LENGTHS = [2001, 4097, 10001, 30000, 70000]
 
-odd_text = st.lists(st.one_of(st.characters(), st.sampled_from(ODD_PIECES)),
-                    max_size=30).map("".join)
-long_text = st.builds(lambda unit, n: (unit * n)[:n],
-                      st.sampled_from(["a", "я ", "\ud800", " ", "x@", "\x00"]),
-                      st.sampled_from(LONG_LENGTHS))
+odd_text = st.lists(st.one_of(st.characters(), st.sampled_from(ODD_PIECES)), max_size=30).map("".join)
+long_text = st.builds(
+    lambda unit, n: (unit * n)[:n],
+    st.sampled_from(["a", "я ", "\ud800", " ", "x@", "\x00"]),
+    st.sampled_from(LONG_LENGTHS),
+)
 texts = st.one_of(st.sampled_from(SPECIAL_TEXTS), odd_text, st.sampled_from(WHITESPACE), long_text)
 numbers = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70),
@@ -108,8 +142,20 @@ hostile = st.one_of(
 )
 junk_bodies = st.one_of(
     st.binary(max_size=64),
-    st.sampled_from([b"", b"{", b"[]", b"null", b"NaN", b'"text"', b'{"a": "\xff\xfe"}',
-                     b"\xef\xbb\xbf{}", b'{"a": 1, "a": 2}', b"[" * 100_000]),
+    st.sampled_from(
+        [
+            b"",
+            b"{",
+            b"[]",
+            b"null",
+            b"NaN",
+            b'"text"',
+            b'{"a": "\xff\xfe"}',
+            b"\xef\xbb\xbf{}",
+            b'{"a": 1, "a": 2}',
+            b"[" * 100_000,
+        ]
+    ),
 )
 # Far above the ids other tests use (fixed ones like 1 or 272953809, new_id()'s below 2e12), so
 # fuzzed conversations never land in theirs (the rasa run is shared by the session).
@@ -118,7 +164,7 @@ ids = st.integers(min_value=10**14, max_value=10**15).flatmap(lambda n: st.sampl
 
 # --- mutation -----------------------------------------------------------------------------
 
-JsonPath = Tuple[Union[str, int], ...]
+JsonPath = tuple[str | int, ...]
 
 
 def paths(value: Any, prefix: JsonPath = ()) -> Iterator[JsonPath]:
@@ -166,15 +212,15 @@ def mutated(draw: Callable, valid: st.SearchStrategy) -> bytes:
 # --- valid bodies, from the platforms' documented shapes -----------------------------------
 
 
-def rest_body(sender: str, text: Any, metadata: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+def rest_body(sender: str, text: Any, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
     """Rasa's REST contract: `{"sender", "message", "metadata"?}`."""
-    body: Dict[str, Any] = {"sender": sender, "message": text}
+    body: dict[str, Any] = {"sender": sender, "message": text}
     if metadata is not None:
         body["metadata"] = metadata
     return body
 
 
-def messenger_event(psid: Any, kind: str, text: Any) -> Dict[str, Any]:
+def messenger_event(psid: Any, kind: str, text: Any) -> dict[str, Any]:
     """A messaging item of each kind the connector reads or skips, from the text event's shape."""
     event = text_event(psid, text, mid=f"m_fuzz_{next(_fresh)}")
     message = event["message"]
@@ -190,10 +236,11 @@ def messenger_event(psid: Any, kind: str, text: Any) -> Dict[str, Any]:
     return event
 
 
-def x_activity(sender: str, texts_and_metadata: List[Tuple[Any, Any]]) -> Dict[str, Any]:
+def x_activity(sender: str, texts_and_metadata: list[tuple[Any, Any]]) -> dict[str, Any]:
     """An Account Activity body with the sender's user object, as X sends it."""
-    body = activity(*(dm_event(sender, text, f"9585{next(_fresh)}", metadata)
-                      for text, metadata in texts_and_metadata))
+    body = activity(
+        *(dm_event(sender, text, f"9585{next(_fresh)}", metadata) for text, metadata in texts_and_metadata)
+    )
     body["users"] = {sender: {"id": sender, "name": "Test", "lang": "en"}}
     return body
 
@@ -202,13 +249,22 @@ rest_bodies = st.builds(
     rest_body,
     st.one_of(st.integers(min_value=1, max_value=10**9).map(lambda n: f"fuzz-{n}"), odd_text),
     texts,
-    st.one_of(st.none(), st.dictionaries(st.sampled_from(["locale", "channel", "cut_from", "x"]),
-                                         st.one_of(odd_text, numbers), max_size=3)),
+    st.one_of(
+        st.none(),
+        st.dictionaries(
+            st.sampled_from(["locale", "channel", "cut_from", "x"]), st.one_of(odd_text, numbers), max_size=3
+        ),
+    ),
 )
 messenger_bodies = st.lists(
-    st.builds(messenger_event, ids,
-              st.sampled_from(["text", "text", "quick_reply", "postback", "echo", "read"]), texts),
-    min_size=1, max_size=2,
+    st.builds(
+        messenger_event,
+        ids,
+        st.sampled_from(["text", "text", "quick_reply", "postback", "echo", "read"]),
+        texts,
+    ),
+    min_size=1,
+    max_size=2,
 ).map(lambda events: envelope(*events))
 x_bodies = st.builds(
     x_activity,
@@ -216,11 +272,19 @@ x_bodies = st.builds(
     st.lists(st.tuples(texts, st.one_of(st.none(), texts)), min_size=1, max_size=2),
 )
 telegram_bodies = st.one_of(
-    st.builds(message_update, st.integers(min_value=10**14, max_value=10**15), texts,
-              st.sampled_from(["en", "ru", "fr", "", "\ud800"]),
-              st.sampled_from(["private", "private", "group"])),
-    st.builds(callback_update, st.integers(min_value=10**14, max_value=10**15), texts,
-              st.integers(min_value=1, max_value=10**9).map(lambda n: f"q{n}")),
+    st.builds(
+        message_update,
+        st.integers(min_value=10**14, max_value=10**15),
+        texts,
+        st.sampled_from(["en", "ru", "fr", "", "\ud800"]),
+        st.sampled_from(["private", "private", "group"]),
+    ),
+    st.builds(
+        callback_update,
+        st.integers(min_value=10**14, max_value=10**15),
+        texts,
+        st.integers(min_value=1, max_value=10**9).map(lambda n: f"q{n}"),
+    ),
 )
 signings = st.sampled_from(["good"] * 5 + ["missing", "wrong"])
 
@@ -235,8 +299,8 @@ class Watch:
         self._server = server
         self._start = len(server.log())
 
-    def failures(self) -> List[str]:
-        new = self._server.log()[self._start:]
+    def failures(self) -> list[str]:
+        new = self._server.log()[self._start :]
         return [line for line in new.splitlines() if any(mark in line for mark in FAILURE_MARKS)]
 
 
@@ -270,7 +334,7 @@ def still_serves(server: Any, watch: Watch, rest_token: str, channel: str = "res
     assert watch.failures() == [], "\n".join(watch.failures()[:20])
 
 
-def sign(body: bytes, signing: str, signer: Callable[[bytes], str]) -> Optional[str]:
+def sign(body: bytes, signing: str, signer: Callable[[bytes], str]) -> str | None:
     """The signature header value for `signing`: the right one, none, or one of another body."""
     if signing == "missing":
         return None
@@ -280,12 +344,11 @@ def sign(body: bytes, signing: str, signer: Callable[[bytes], str]) -> Optional[
 def test_fuzzed_rest_bodies_are_answered_by_design(rasa_server, secrets) -> None:
     watch = Watch(rasa_server)
     url = f"{rasa_server.url}/webhooks/rest/webhook"
-    headers = {"Authorization": f"Bearer {secrets['REST_CHANNEL_TOKEN']}",
-               "Content-Type": "application/json"}
+    headers = {"Authorization": f"Bearer {secrets['REST_CHANNEL_TOKEN']}", "Content-Type": "application/json"}
 
     @FUZZ_SETTINGS
     @given(body=mutated(rest_bodies), stream=st.sampled_from([None, None, None, "true", "x"]))
-    def answered_by_design(body: bytes, stream: Optional[str]) -> None:
+    def answered_by_design(body: bytes, stream: str | None) -> None:
         params = {"stream": stream} if stream else None
         answer = httpx.post(url, content=body, headers=headers, params=params, timeout=15)
         check_answer(answer, platform=False)
@@ -305,15 +368,20 @@ def test_fuzzed_messenger_events_are_answered_by_design(
     @FUZZ_SETTINGS
     @given(body=mutated(messenger_bodies), signing=signings)
     def answered_by_design(body: bytes, signing: str) -> None:
-        check_answer(messenger_post(body, signature=sign(body, signing, signatures.messenger)),
-                     signed=signing == "good")
+        check_answer(
+            messenger_post(body, signature=sign(body, signing, signatures.messenger)),
+            signed=signing == "good",
+        )
 
     answered_by_design()
     psid = new_id()
     assert messenger_post(envelope(text_event(psid, "yes"))).status_code == 200
     platforms.graph.wait_for(
-        lambda r: r["json"].get("recipient", {}).get("id") == psid
-        and r["json"].get("message", {}).get("text") == "Great, carry on.")
+        lambda r: (
+            r["json"].get("recipient", {}).get("id") == psid
+            and r["json"].get("message", {}).get("text") == "Great, carry on."
+        )
+    )
     still_serves(rasa_server, watch, secrets["REST_CHANNEL_TOKEN"], "messenger")
 
 
@@ -325,14 +393,16 @@ def test_fuzzed_x_dm_events_are_answered_by_design(
     @FUZZ_SETTINGS
     @given(body=mutated(x_bodies), signing=signings)
     def answered_by_design(body: bytes, signing: str) -> None:
-        check_answer(twitter_post(body, signature=sign(body, signing, signatures.twitter)),
-                     signed=signing == "good")
+        check_answer(
+            twitter_post(body, signature=sign(body, signing, signatures.twitter)), signed=signing == "good"
+        )
 
     answered_by_design()
     sender = new_id()
     assert twitter_post(activity(dm_event(sender, "yes"))).status_code == 200
     platforms.twitter.wait_for(
-        lambda r: r.get("participant_id") == sender and r["json"].get("text") == "Great, carry on.")
+        lambda r: r.get("participant_id") == sender and r["json"].get("text") == "Great, carry on."
+    )
     still_serves(rasa_server, watch, secrets["REST_CHANNEL_TOKEN"], "twitter")
 
 
@@ -353,6 +423,10 @@ def test_fuzzed_telegram_updates_are_answered_by_design(
     chat = new_id()
     assert telegram_post(message_update(chat, "yes")).status_code == 200
     platforms.telegram.wait_for(
-        lambda r: r["method"] == "sendMessage" and str(r["fields"].get("chat_id")) == chat
-        and r["fields"].get("text") == "Great, carry on.")
+        lambda r: (
+            r["method"] == "sendMessage"
+            and str(r["fields"].get("chat_id")) == chat
+            and r["fields"].get("text") == "Great, carry on."
+        )
+    )
     still_serves(rasa_server, watch, secrets["REST_CHANNEL_TOKEN"], "telegram")

@@ -5,7 +5,6 @@ import json
 import time
 
 import httpx
-
 from test_connectors_messenger import envelope, replies, text_event
 from test_connectors_telegram import message_update
 
@@ -14,9 +13,12 @@ DEEP = b'{"a":' * 5000 + b"1" + b"}" * 5000
 
 def rest_post(server, body) -> httpx.Response:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return httpx.post(f"{server.url}/webhooks/rest/webhook", content=raw, timeout=30,
-                      headers={"Content-Type": "application/json",
-                               "Authorization": "Bearer rest-channel-token-0123456789"})
+    return httpx.post(
+        f"{server.url}/webhooks/rest/webhook",
+        content=raw,
+        timeout=30,
+        headers={"Content-Type": "application/json", "Authorization": "Bearer rest-channel-token-0123456789"},
+    )
 
 
 def still_answers(server) -> None:
@@ -34,8 +36,14 @@ def test_a_lone_surrogate_sender_is_refused_and_the_server_goes_on(rasa_server):
 
 def test_text_and_metadata_with_lone_surrogates_are_repaired(rasa_server):
     sender = f"repair-{time.time_ns()}"
-    answer = rest_post(rasa_server, {"sender": sender, "message": "hello \ud800\x00there",
-                                     "metadata": {"k\udfff": ["v\ud800", {"n": "\x07"}]}})
+    answer = rest_post(
+        rasa_server,
+        {
+            "sender": sender,
+            "message": "hello \ud800\x00there",
+            "metadata": {"k\udfff": ["v\ud800", {"n": "\x07"}]},
+        },
+    )
     assert answer.status_code == 200, answer.text
     user = rasa_server.user_events(sender)[-1]
     assert user["text"] == "hello \ufffdthere"
@@ -96,9 +104,15 @@ def test_two_postbacks_without_mid_in_one_millisecond_are_two_turns(
 ):
     psid = new_id()
     stamp = int(time.time() * 1000)
-    taps = [{"sender": {"id": psid}, "recipient": {"id": "1"}, "timestamp": stamp,
-             "postback": {"title": title, "payload": payload}}
-            for title, payload in (("Yes", "/affirm"), ("No", "/deny"))]
+    taps = [
+        {
+            "sender": {"id": psid},
+            "recipient": {"id": "1"},
+            "timestamp": stamp,
+            "postback": {"title": title, "payload": payload},
+        }
+        for title, payload in (("Yes", "/affirm"), ("No", "/deny"))
+    ]
     assert messenger_post(envelope(*taps)).status_code == 200
     replies(platforms, psid, 2)
     texts = [e["text"] for e in rasa_server.user_events(f"messenger:{psid}")]

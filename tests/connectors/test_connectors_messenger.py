@@ -45,7 +45,11 @@ def replies(platforms, psid, count):
 
 def test_handshake_echoes_challenge_only_for_the_right_verify_token(rasa_server, secrets):
     url = f"{rasa_server.url}/webhooks/messenger/webhook"
-    good = {"hub.mode": "subscribe", "hub.verify_token": secrets["MESSENGER_VERIFY_TOKEN"], "hub.challenge": "1158201444"}
+    good = {
+        "hub.mode": "subscribe",
+        "hub.verify_token": secrets["MESSENGER_VERIFY_TOKEN"],
+        "hub.challenge": "1158201444",
+    }
     answer = httpx.get(url, params=good, timeout=10)
     assert answer.status_code == 200 and answer.text == "1158201444"
     wrong = dict(good, **{"hub.verify_token": "guess"})
@@ -79,8 +83,9 @@ def test_text_gets_reply_with_numbered_quick_replies_through_graph_api(
     ]
     # the typing indicator went out before the reply
     typing = platforms.graph.matching(
-        lambda r: r["json"].get("recipient", {}).get("id") == psid
-        and r["json"].get("sender_action") == "typing_on"
+        lambda r: (
+            r["json"].get("recipient", {}).get("id") == psid and r["json"].get("sender_action") == "typing_on"
+        )
     )
     assert typing and typing[0]["time"] <= request["time"]
 
@@ -121,7 +126,11 @@ def test_every_event_of_a_batched_callback_is_handled_and_echoes_reads_deliverie
         "timestamp": 1,
         "message": {"mid": f"m_echo_{first}", "text": "hello", "is_echo": True, "app_id": 1},
     }
-    delivery = {"sender": {"id": first}, "recipient": {"id": PAGE_ID}, "delivery": {"mids": ["x"], "watermark": 1}}
+    delivery = {
+        "sender": {"id": first},
+        "recipient": {"id": PAGE_ID},
+        "delivery": {"mids": ["x"], "watermark": 1},
+    }
     read = {"sender": {"id": first}, "recipient": {"id": PAGE_ID}, "read": {"watermark": 1}}
     body = envelope(echo, text_event(first, "hello"), delivery, read)
     body["entry"].append(envelope(text_event(second, "yes"), text_event(second, "no"))["entry"][0])
@@ -175,12 +184,15 @@ def test_missing_wrong_and_replayed_signatures_get_403_and_no_turn(
     # a genuine signature of another body, replayed on this one
     assert messenger_post(body, signature=signatures.messenger(other)).status_code == 403
     # legacy sha1 header alone is not enough
-    assert httpx.post(
-        f"{rasa_server.url}/webhooks/messenger/webhook",
-        content=body,
-        headers={"X-Hub-Signature": "sha1=" + "0" * 40},
-        timeout=10,
-    ).status_code == 403
+    assert (
+        httpx.post(
+            f"{rasa_server.url}/webhooks/messenger/webhook",
+            content=body,
+            headers={"X-Hub-Signature": "sha1=" + "0" * 40},
+            timeout=10,
+        ).status_code
+        == 403
+    )
     time.sleep(0.5)
     assert rasa_server.user_events(f"messenger:{psid}") == []
     assert not sent_messages(platforms, psid)
@@ -192,7 +204,10 @@ def test_malformed_unknown_and_oversized_bodies_are_refused_or_ignored_without_c
     assert messenger_post(b'{"object": "page", "entry": [').status_code == 400
     assert messenger_post(b"[1, 2, 3]").status_code == 400
     assert messenger_post({"object": "instagram", "entry": []}).status_code == 200
-    odd = {"object": "page", "entry": [{"messaging": [{"sender": {"id": "1"}, "reaction": {"emoji": "x"}}, 7]}, "junk"]}
+    odd = {
+        "object": "page",
+        "entry": [{"messaging": [{"sender": {"id": "1"}, "reaction": {"emoji": "x"}}, 7]}, "junk"],
+    }
     assert messenger_post(odd).status_code == 200
     # larger than CONNECTOR_MAX_BODY_BYTES (64 KiB in this server; the default would accept it)
     big = envelope(text_event(new_id(), "x" * 100_000))

@@ -188,7 +188,9 @@ def test_taps_the_assistant_ignores_are_still_answered(rasa_server, platforms, t
     tap["callback_query"]["message"]["chat"] = {"id": -int(chat), "type": "group", "title": "friends"}
     assert telegram_post(tap).status_code == 200
     platforms.telegram.wait_for(
-        lambda r: r["method"] == "answerCallbackQuery" and r["fields"].get("callback_query_id") == f"group{chat}"
+        lambda r: (
+            r["method"] == "answerCallbackQuery" and r["fields"].get("callback_query_id") == f"group{chat}"
+        )
     )
     assert rasa_server.user_events(f"telegram:-{chat}") == []
     assert not calls(platforms, f"-{chat}")

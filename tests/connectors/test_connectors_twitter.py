@@ -12,8 +12,8 @@ import httpx
 import tweepy
 
 from connectors.turns import ChoiceMemory
-from connectors.webhook import Limits
 from connectors.twitter import ApiSession, TwitterOutput
+from connectors.webhook import Limits
 
 BOT_ID = "835740314006511618"
 _ids = itertools.count(1)
@@ -54,9 +54,7 @@ def test_crc_challenge_is_answered_with_the_hmac_of_the_token(rasa_server, secre
         f"{rasa_server.url}/webhooks/twitter/webhook", params={"crc_token": "test token"}, timeout=10
     )
     assert time.monotonic() - started < 3
-    digest = hmac.new(
-        secrets["TWITTER_CONSUMER_SECRET"].encode(), b"test token", hashlib.sha256
-    ).digest()
+    digest = hmac.new(secrets["TWITTER_CONSUMER_SECRET"].encode(), b"test token", hashlib.sha256).digest()
     assert answer.status_code == 200
     assert answer.json() == {"response_token": "sha256=" + base64.b64encode(digest).decode()}
     assert httpx.get(f"{rasa_server.url}/webhooks/twitter/webhook", timeout=10).status_code == 400

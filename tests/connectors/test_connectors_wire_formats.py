@@ -7,15 +7,17 @@ import pytest
 from pymessenger import Bot as GraphBot
 from telegram import Bot, Update
 
-from connectors import messenger, telegram, twitter
 from bot.runtime.log_scrubber import protect_secrets
+from connectors import messenger, telegram, twitter
 from connectors.output import split_text
+from connectors.rest import RestInput, in_platform_namespace
 from connectors.turns import Choice, ChoiceMemory, Incoming, numbered_text
 from connectors.webhook import ChannelConfigurationError, Limits
-from connectors.rest import RestInput, in_platform_namespace
 
 CHANNEL_VARIABLES = (
-    messenger.REQUIRED_VARIABLES + twitter.REQUIRED_VARIABLES + telegram.REQUIRED_VARIABLES
+    messenger.REQUIRED_VARIABLES
+    + twitter.REQUIRED_VARIABLES
+    + telegram.REQUIRED_VARIABLES
     + ("REST_CHANNEL_TOKEN", "TWITTER_DM_API", "CONNECTOR_MAX_BODY_BYTES", "CONNECTOR_SEND_TIMEOUT")
 )
 
@@ -67,7 +69,23 @@ def test_x_webhook_signature_matches_published_vectors(body, expected):
 
 
 def test_messenger_sample_text_message():
-    payload = {"object": "page", "entry": [{"id": "1234567890", "messaging": [{"message": {"text": "Hello World", "mid": "external_id"}, "recipient": {"id": "1234567890"}, "sender": {"id": "5678"}, "timestamp": 1459991487970}], "time": 1459991487970}]}  # noqa: E501
+    payload = {
+        "object": "page",
+        "entry": [
+            {
+                "id": "1234567890",
+                "messaging": [
+                    {
+                        "message": {"text": "Hello World", "mid": "external_id"},
+                        "recipient": {"id": "1234567890"},
+                        "sender": {"id": "5678"},
+                        "timestamp": 1459991487970,
+                    }
+                ],
+                "time": 1459991487970,
+            }
+        ],
+    }  # noqa: E501
     assert messenger.parse_events(payload) == [
         Incoming(user_id="5678", text="Hello World", message_id="external_id")
     ]
@@ -75,7 +93,10 @@ def test_messenger_sample_text_message():
 
 def test_messenger_quick_reply_postback_and_skipped_events():
     events = [
-        {"sender": {"id": "1"}, "message": {"mid": "a", "text": "Yes", "quick_reply": {"payload": "/affirm"}}},
+        {
+            "sender": {"id": "1"},
+            "message": {"mid": "a", "text": "Yes", "quick_reply": {"payload": "/affirm"}},
+        },
         {"sender": {"id": "1"}, "postback": {"title": "No", "payload": "/deny", "mid": "b"}},
         {"sender": {"id": "9"}, "message": {"mid": "c", "text": "hi", "is_echo": True}},
         {"sender": {"id": "1"}, "delivery": {"watermark": 1}},
@@ -90,7 +111,34 @@ def test_messenger_quick_reply_postback_and_skipped_events():
 
 
 def test_x_sample_direct_message_is_unescaped():
-    payload = {"direct_message_events": [{"type": "message_create", "id": "958501034212564996", "created_timestamp": "1517359429301", "message_create": {"target": {"recipient_id": "835740314006511618"}, "sender_id": "272953809", "message_data": {"text": "Hello World &amp; good wishes."}}}], "users": {"272953809": {"id": "272953809", "created_timestamp": "1301236201000", "name": "Nicolas Pottier", "screen_name": "nicpottier"}, "835740314006511618": {"id": "835740314006511618", "created_timestamp": "1488090992969", "name": "Resistbot", "screen_name": "resistbot"}}}  # noqa: E501
+    payload = {
+        "direct_message_events": [
+            {
+                "type": "message_create",
+                "id": "958501034212564996",
+                "created_timestamp": "1517359429301",
+                "message_create": {
+                    "target": {"recipient_id": "835740314006511618"},
+                    "sender_id": "272953809",
+                    "message_data": {"text": "Hello World &amp; good wishes."},
+                },
+            }
+        ],
+        "users": {
+            "272953809": {
+                "id": "272953809",
+                "created_timestamp": "1301236201000",
+                "name": "Nicolas Pottier",
+                "screen_name": "nicpottier",
+            },
+            "835740314006511618": {
+                "id": "835740314006511618",
+                "created_timestamp": "1488090992969",
+                "name": "Resistbot",
+                "screen_name": "resistbot",
+            },
+        },
+    }  # noqa: E501
     assert twitter.parse_events(payload) == [
         Incoming(user_id="272953809", text="Hello World & good wishes.", message_id="958501034212564996")
     ]
@@ -100,8 +148,44 @@ def test_x_sample_direct_message_is_unescaped():
 
 def test_telegram_sample_updates_parse_with_ptb():
     bot = Bot("123:ABC")
-    message = {"update_id": 10000, "message": {"date": 1441645532, "chat": {"last_name": "Test Lastname", "id": 1111111, "type": "private", "first_name": "Test Firstname", "username": "Testusername"}, "message_id": 1365, "from": {"last_name": "Test Lastname", "id": 1111111, "is_bot": False, "first_name": "Test Firstname", "username": "Testusername"}, "text": "/start"}}  # noqa: E501
-    callback = {"update_id": 10000, "callback_query": {"id": "4382bfdwdsb323b2d9", "from": {"last_name": "Test Lastname", "id": 1111111, "is_bot": False, "first_name": "Test Firstname", "username": "Testusername"}, "chat_instance": "-123", "data": "Data from button callback", "inline_message_id": "1234csdbsk4839"}}  # noqa: E501
+    message = {
+        "update_id": 10000,
+        "message": {
+            "date": 1441645532,
+            "chat": {
+                "last_name": "Test Lastname",
+                "id": 1111111,
+                "type": "private",
+                "first_name": "Test Firstname",
+                "username": "Testusername",
+            },
+            "message_id": 1365,
+            "from": {
+                "last_name": "Test Lastname",
+                "id": 1111111,
+                "is_bot": False,
+                "first_name": "Test Firstname",
+                "username": "Testusername",
+            },
+            "text": "/start",
+        },
+    }  # noqa: E501
+    callback = {
+        "update_id": 10000,
+        "callback_query": {
+            "id": "4382bfdwdsb323b2d9",
+            "from": {
+                "last_name": "Test Lastname",
+                "id": 1111111,
+                "is_bot": False,
+                "first_name": "Test Firstname",
+                "username": "Testusername",
+            },
+            "chat_instance": "-123",
+            "data": "Data from button callback",
+            "inline_message_id": "1234csdbsk4839",
+        },
+    }  # noqa: E501
     assert telegram.parse_update(Update.de_json(message, bot)) == Incoming(
         user_id="1111111", text="/greet", message_id="1365"
     )
@@ -133,7 +217,11 @@ def test_parsers_never_crash_on_odd_shapes():
             {
                 "users": {"7": odd},
                 "direct_message_events": [
-                    {"type": "message_create", "id": "1", "message_create": {"sender_id": "7", "message_data": data}}
+                    {
+                        "type": "message_create",
+                        "id": "1",
+                        "message_create": {"sender_id": "7", "message_data": data},
+                    }
                 ],
             },
         ):
@@ -223,7 +311,9 @@ def test_platform_without_variables_is_off_and_says_how_to_switch_it_on(no_chann
 def test_partial_variables_and_bad_values_fail_with_a_clear_error(no_channel_env):
     no_channel_env.setenv("TWITTER_CONSUMER_KEY", "k" * 20)
     no_channel_env.setenv("TWITTER_ACCESS_TOKEN", "t" * 20)
-    with pytest.raises(ChannelConfigurationError, match="TWITTER_CONSUMER_SECRET, TWITTER_ACCESS_TOKEN_SECRET are missing"):
+    with pytest.raises(
+        ChannelConfigurationError, match="TWITTER_CONSUMER_SECRET, TWITTER_ACCESS_TOKEN_SECRET are missing"
+    ):
         twitter.TwitterInput.from_credentials(None)
     no_channel_env.setenv("TWITTER_CONSUMER_SECRET", "s" * 20)
     no_channel_env.setenv("TWITTER_ACCESS_TOKEN_SECRET", "u" * 20)
