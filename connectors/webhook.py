@@ -3,8 +3,8 @@
 Everything a webhook receives is untrusted: the body may be huge, nested thousands deep, signed
 with the wrong key, or carry strings that are not valid Unicode (a JSON `"\\ud800"` decodes to a
 lone surrogate, which no database can encode). So every channel, before a turn exists:
-- refuses a body over CONNECTOR_MAX_BODY_BYTES (413) and JSON nested deeper than
-  `MAX_JSON_DEPTH` (400), without building it;
+- refuses a body over CONNECTOR_MAX_BODY_BYTES (413), and JSON with more than
+  `MAX_JSON_CONTAINERS` arrays and objects or nested deeper than `MAX_JSON_DEPTH` (400);
 - checks the platform's signature or secret in constant time;
 - accepts a conversation id only in the platform's own shape (`platform_id`) and repairs the
   customer's text (`bot.clean_text`): a lone surrogate becomes U+FFFD, NUL and other control
@@ -31,7 +31,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +49,9 @@ DEFAULT_SEND_TIMEOUT = 10.0
 # Deep enough for every platform's payload (Messenger's is 6 levels), far below the depth at
 # which Python's JSON parser, or Rasa serialising the metadata, runs out of stack.
 MAX_JSON_DEPTH = 32
+# No platform sends more arrays and objects than this in one body (a Messenger batch of hundreds of
+# events has a few thousand); parsing a megabyte of `[],[],...` alone took half a second.
+MAX_JSON_CONTAINERS = 20000
 # Platform user ids are decimal numbers (PSIDs, X user ids, Telegram chat ids).
 MAX_PLATFORM_ID_DIGITS = 32
 
@@ -175,42 +178,47 @@ def oversized(request: Request, limits: Limits) -> bool:
     return len(request.body or b"") > limits.max_body_bytes
 
 
-def json_depth_within(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
-    """Whether the JSON text nests objects and arrays at most `limit` deep.
-
-    One linear pass over the bytes (brackets inside strings do not count), done before parsing
-    so that a body of a million `[` never reaches the recursive parser.
-    """
-    depth = 0
-    in_string = escaped = False
-    for byte in body:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif byte == 0x5C:  # backslash
-                escaped = True
-            elif byte == 0x22:  # quote
-                in_string = False
-        elif byte == 0x22:
-            in_string = True
-        elif byte in (0x5B, 0x7B):  # [ {
-            depth += 1
-            if depth > limit:
-                return False
-        elif byte in (0x5D, 0x7D):  # ] }
-            depth -= 1
+def within_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether a parsed JSON value nests arrays and objects at most `limit` deep (iteratively,
+    stopping at the first container too deep; empty containers are never stacked)."""
+    if not isinstance(value, (dict, list)):
+        return True
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if depth > limit:
+            return False
+        children: Iterable[Any] = item.values() if isinstance(item, dict) else item
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth >= limit:
+                    return False
+                if child:
+                    pending.append((child, depth + 1))
     return True
 
 
 def json_object(body: bytes) -> dict[str, Any] | None:
-    """The body parsed as a JSON object, or None when it is not one (or nests too deep)."""
-    if not json_depth_within(body or b""):
+    """The body parsed as a JSON object, or None when it is not one or nests too deep.
+
+    The brackets are counted first, at C speed: more than `MAX_JSON_CONTAINERS` is refused
+    before any parsing. Python's C parser refuses nesting past the interpreter's recursion limit
+    by itself (a RecursionError, caught here); deeper than `MAX_JSON_DEPTH` is refused after
+    parsing, looked at only when the body has that many brackets at all (an ordinary payload,
+    or a 1 MB message, costs nothing more).
+    """
+    brackets = (body or b"").count(b"[") + (body or b"").count(b"{")
+    if brackets > MAX_JSON_CONTAINERS:
         return None
     try:
         parsed = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):
         return None
-    return parsed if isinstance(parsed, dict) else None
+    if not isinstance(parsed, dict):
+        return None
+    if brackets > MAX_JSON_DEPTH and not within_depth(parsed):
+        return None
+    return parsed
 
 
 def dicts(value: Any) -> list[dict[str, Any]]:

@@ -7,7 +7,7 @@ import pytest
 
 from bot.clean_text import clean_json, clean_text, is_clean_identifier
 from connectors.turns import Incoming
-from connectors.webhook import cut, json_depth_within, json_object, platform_id
+from connectors.webhook import cut, json_object, platform_id, within_depth
 
 
 def test_json_depth_is_bounded_before_parsing() -> None:
@@ -16,7 +16,10 @@ def test_json_depth_is_bounded_before_parsing() -> None:
     assert json_object(b'{"a":' * 33 + b"1" + b"}" * 33) is None
     # brackets inside strings are text, not nesting
     assert json_object(json.dumps({"t": "[" * 1000}).encode()) == {"t": "[" * 1000}
-    assert json_depth_within(b'{"a": "\\"[[[[["}', limit=1)
+    assert json_object(b'{"a": "\\"[[[[["}') == {"a": '"[[[[['}
+    assert within_depth({"a": [1]}, limit=2) and not within_depth({"a": [[1]]}, limit=2)
+    # many shallow containers are fine
+    assert json_object(json.dumps({"a": [[] for _ in range(1000)]}).encode()) is not None
 
 
 def test_text_is_repaired_and_identifiers_refused() -> None:
@@ -49,7 +52,7 @@ def test_incoming_messages_are_checked_cleaned_and_cut() -> None:
 def test_cleaning_is_linear_on_a_100_kb_token(text: str) -> None:
     """A quadratic step here took 23 s on a 100 KB word; linear work takes milliseconds."""
     started = time.perf_counter()
-    json_depth_within(json.dumps({"t": text}).encode())
+    json_object(json.dumps({"t": text}).encode())
     Incoming.checked("42", text, "m", limit=10000)
     clean_text(text)
     assert time.perf_counter() - started < 1.0
