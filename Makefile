@@ -27,7 +27,7 @@ help:
 	@echo "make run-scaled  the same on PostgreSQL, Redis and nginx with WORKERS Rasa workers (default 2)"
 	@echo "make bench     latency, throughput, memory and accuracy beside a vanilla rasa init assistant"
 	@echo "make test      lint, types, then the whole test suite (what CI runs)"
-	@echo "make test-fast lint, types, then the tests that do not start the whole product (pytest -m 'not e2e')"
+	@echo "make test-fast lint, types, then the tests that start no process (pytest -m 'not e2e and not slow'), in seconds"
 	@echo "make lint      ruff: lint rules and format check (make format rewrites the files)"
 	@echo "make types     mypy over actions, bot, connectors, services, ops"
 	@echo "make shell     talk to the assistant in the terminal"
@@ -101,8 +101,8 @@ types: $(VENV)/.installed-dev
 test: lint types $(TOOLS)/.installed debian-packages $(MODEL)
 	$(PY) -m pytest
 
-test-fast: lint types $(MODEL)
-	$(PY) -m pytest -m "not e2e"
+test-fast: lint types
+	$(PY) -m pytest -m "not e2e and not slow"
 
 evaluate: $(MODEL)
 	$(PY) -m ops.evaluation --out results/nlu
@@ -117,4 +117,4 @@ lock:
 	  /tmp/lock-venv/bin/pip freeze | grep -vxFf requirements.lock; } > requirements-dev.lock
 
 clean:
-	rm -rf models results .pytest_cache
+	rm -rf models results .pytest_cache .mypy_cache .ruff_cache

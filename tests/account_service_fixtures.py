@@ -9,6 +9,7 @@ Three instances, each started once per session and always stopped:
 handed out as fixtures, since the tests folder is not a package to import from.
 """
 
+import dataclasses
 import os
 import secrets
 import subprocess
@@ -16,12 +17,15 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
-from support import free_port
+from support import free_port, running
+
+from ops.services import account_service
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -43,7 +47,7 @@ class AccountService:
     token: str
     database: Path
     log: Path
-    process: subprocess.Popen = field(repr=False)
+    running: ExitStack = field(repr=False)
 
     def client(self, token: str | None = None) -> httpx.Client:
         """An HTTP client for this service, sending `token` (default: the right one)."""
@@ -51,13 +55,7 @@ class AccountService:
         return httpx.Client(base_url=self.url, headers=headers, timeout=10.0)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        self.running.close()
 
 
 def _environment(**overrides: str) -> dict[str, str]:
@@ -93,27 +91,16 @@ def start_service(tmp: Path, **env_overrides: str) -> AccountService:
         "ACCOUNT_PUBLIC_URL": url,
     }
     env = _environment(**{**defaults, **env_overrides})
-    with open(log, "w") as log_file:
-        process = subprocess.Popen(
-            [PYTHON, "-m", "services.accounts"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-    service = AccountService(url=url, token=token, database=database, log=log, process=process)
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"account service exited with {process.returncode}: {log.read_text()}")
-        try:
-            if httpx.get(f"{url}/health", timeout=1.0).status_code == 200:
-                return service
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    service.stop()
-    raise RuntimeError(f"account service did not answer within {START_TIMEOUT} s: {log.read_text()}")
+    stack = ExitStack()
+    log_file = stack.enter_context(open(log, "w"))
+    # As `make run` starts it (ops.services), with this test's environment.
+    spec = dataclasses.replace(account_service(env), ready_timeout=START_TIMEOUT, cwd=str(PROJECT_ROOT))
+    try:
+        stack.enter_context(running([spec], env, log_file))
+    except BaseException:
+        stack.close()
+        raise
+    return AccountService(url=url, token=token, database=database, log=log, running=stack)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """Fixtures for the console tests: a console over a tracker file the test writes, the whole
 assistant with its console, and a headless Chromium.
 
-Every process is started through ops.processes.Supervisor, as `make run` starts them,
+Every process is started by support.running, as `make run` starts them,
 on free loopback ports, and stopped whatever happens.
 """
 
@@ -14,9 +14,8 @@ import httpx
 import pytest
 from console_support import CHROMIUM, CHROMIUM_ARGS, Console, Tracker, console_env, console_service
 from playwright.sync_api import Browser, sync_playwright
-from support import free_port
+from support import free_port, running
 
-from ops.processes import Supervisor
 from ops.services import account_service, action_server, rasa_server
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -138,15 +137,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         rasa_server(env, endpoints=endpoints, model=MODEL),
         console_service(env),
     ]
-    supervisor = Supervisor(services, env)
-    try:
-        supervisor.start()
+    with running(services, env):
         console = Console(env)
         console.add_user("alice")
         console.add_user("boss", "admin")
         yield Stack(console, f"http://127.0.0.1:{rasa_port}", rasa_token)
-    finally:
-        supervisor.stop()
 
 
 @pytest.fixture(scope="module")

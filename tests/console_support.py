@@ -13,17 +13,17 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 from sqlalchemy import func, insert, select
-from support import free_port
+from support import free_port, running
 
 from ops.environment import GENERATED
-from ops.processes import Service, Supervisor
+from ops.processes import Service
 from ops.services import console_server
 from services.console.schema import events, open_tracker_db
 
@@ -41,7 +41,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 HTTP_TIMEOUT = 30.0
-T = TypeVar("T")
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -78,20 +77,14 @@ class Console:
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
         self.url = f"http://127.0.0.1:{env['CONSOLE_PORT']}"
-        self._supervisor: Supervisor | None = None
+        self._running = ExitStack()
 
     def start(self) -> "Console":
-        self._supervisor = Supervisor([console_service(self.env)], self.env)
-        try:
-            self._supervisor.start()
-        except Exception:
-            self._supervisor.stop()
-            raise
+        self._running.enter_context(running([console_service(self.env)], self.env))
         return self
 
     def stop(self) -> None:
-        if self._supervisor:
-            self._supervisor.stop()
+        self._running.close()
 
     def cli(self, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
         """Runs `python -m services.console ARGS` with this console's settings."""
@@ -236,16 +229,3 @@ class Tracker:
             return connection.execute(
                 select(func.count()).select_from(events).where(events.c.sender_id == sender)
             ).scalar()
-
-
-def wait_for(
-    condition: Callable[[], T], timeout: float = 20.0, interval: float = 0.3, message: str = "condition"
-) -> T:
-    """Polls `condition` until it returns something truthy; fails the test after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {message}")

@@ -1,12 +1,22 @@
-"""Helpers every test folder uses (importable as `support`: pytest.ini puts tests/ on the path)."""
+"""Helpers every test folder uses (importable as `support`: pyproject.toml puts tests/ on the path).
+
+Servers: `running` is the one way a test starts one of ours (or Rasa, or rasa-sdk): as `make run`
+starts them, through ops.processes.Supervisor, each waited for until its health URL answers and
+all stopped whatever happens. `wait_for` is the one way to poll for something else.
+"""
 
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TextIO, TypeVar
+
+from ops.processes import Service, Supervisor
+
+T = TypeVar("T")
 
 
 def free_port() -> int:
@@ -14,6 +24,34 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def running(services: list[Service], env: dict[str, str], log: TextIO | None = None) -> Iterator[Supervisor]:
+    """Starts `services` in order, each ready before the next, and stops them all on leaving.
+
+    `env` is their whole environment; their output goes to `log` (default: the test's stdout,
+    which pytest shows when a test fails).
+    """
+    supervisor = Supervisor(services, env, log)
+    try:
+        supervisor.start()
+        yield supervisor
+    finally:
+        supervisor.stop()
+
+
+def wait_for(
+    condition: Callable[[], T], timeout: float = 20.0, interval: float = 0.3, message: str = "condition"
+) -> T:
+    """Polls `condition` until it returns something truthy; fails the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {message}")
 
 
 @dataclass

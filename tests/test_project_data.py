@@ -16,6 +16,7 @@ from bot.languages import LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "assistant.tar.gz"
+pytestmark = pytest.mark.slow  # Rasa's own command line, a process each
 
 
 def rasa(*arguments: str, timeout: int = 900) -> subprocess.CompletedProcess:

@@ -7,6 +7,7 @@ SHA-256 digests, and rate-limit entries under a digest of the address.
 """
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 from sqlalchemy import (
     Column,
@@ -20,7 +21,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.types import TypeDecorator
 
-from bot.database import open_engine
+from bot.database import migrate, open_engine
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 class UTCDateTime(TypeDecorator):
@@ -125,7 +128,7 @@ def utcnow() -> datetime:
 
 
 def open_database(url: str) -> Engine:
-    """An engine for `url` with every table created if missing."""
+    """An engine for `url`, its tables upgraded to the newest migration (migrations/)."""
     engine = open_engine(url)
-    metadata.create_all(engine)
+    migrate(engine, MIGRATIONS, metadata)
     return engine

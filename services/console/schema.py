@@ -11,6 +11,8 @@ conversation kept up to date incrementally (services.console.sync), with an inde
 per filter that ends in `last_event_id`, the order of the list.
 """
 
+from pathlib import Path
+
 from sqlalchemy import (
     Boolean,
     Column,
@@ -25,7 +27,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
-from bot.database import open_engine
+from bot.database import migrate, open_engine
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 class TrackerStoreNotReady(RuntimeError):
@@ -206,9 +210,9 @@ erasures = Table(
 
 
 def open_console_db(url: str) -> Engine:
-    """The console's database, every table created if missing."""
+    """The console's database, its tables upgraded to the newest migration (migrations/)."""
     engine = open_engine(url)
-    metadata.create_all(engine)
+    migrate(engine, MIGRATIONS, metadata)
     return engine
 
 

@@ -5,45 +5,21 @@ calls it, with its account API pointed at a scripted loopback server (500,
 slow, 429) or at a port where nothing listens.
 """
 
-import subprocess
-import sys
+import dataclasses
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from rasa.shared.core.domain import Domain
-from support import free_port
+from support import free_port, running
+
+from ops.services import action_server as actions_spec
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def start_action_server(api_url: str) -> tuple:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
-        cwd=ROOT,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "ACCOUNT_API_URL": api_url,
-            "ACCOUNT_API_TOKEN": "t" * 20,
-            "ACCOUNT_API_TIMEOUT": "1",
-        },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return process, url
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("action server did not start")
 
 
 @pytest.fixture(scope="module")
@@ -51,12 +27,24 @@ def domain() -> dict[str, Any]:
     return Domain.load(str(ROOT / "domain.yml")).as_dict()
 
 
+@contextmanager
+def actions_calling(api_url: str) -> Iterator[str]:
+    """rasa-sdk serving actions/ as `make run` starts it, its account API at `api_url`."""
+    port = str(free_port())
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "ACCOUNT_API_URL": api_url,
+        "ACCOUNT_API_TOKEN": "t" * 20,
+        "ACCOUNT_API_TIMEOUT": "1",
+    }
+    with running([dataclasses.replace(actions_spec(env, port), cwd=str(ROOT))], env):
+        yield f"http://127.0.0.1:{port}"
+
+
 @pytest.fixture
 def action_server(scripted_server) -> Iterator[str]:
-    process, url = start_action_server(scripted_server.url)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    with actions_calling(scripted_server.url) as url:
+        yield url
 
 
 def call(url: str, action: str, domain: dict[str, Any]) -> dict[str, Any]:
@@ -123,12 +111,8 @@ def test_a_rate_limit_says_how_many_minutes(action_server: str, scripted_server,
 
 
 def test_a_stopped_service_fails_the_ticket_politely(domain) -> None:
-    process, url = start_action_server(f"http://127.0.0.1:{free_port()}")
-    try:
+    with actions_calling(f"http://127.0.0.1:{free_port()}") as url:
         answer = call(url, "action_handoff", domain)
         assert slots(answer)["request_result"] == "ticket_failed"
         answer = call(url, "action_send_password_reset", domain)
         assert slots(answer)["request_result"] == "unavailable"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from support import free_port
+from support import free_port, wait_for
 
 from ops.processes import Service, Supervisor, is_up, stop_on_signals
 
@@ -27,15 +27,6 @@ def server(name: str, port: int) -> Service:
         f"http://127.0.0.1:{port}/",
         ready_timeout=20,
     )
-
-
-def wait_for(check, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def alive(pid: int) -> bool:

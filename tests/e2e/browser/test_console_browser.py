@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from console_support import PASSWORD, wait_for
+from console_support import PASSWORD
 from playwright.sync_api import Page, expect
+from support import wait_for
 
 from services.console import catalog
 

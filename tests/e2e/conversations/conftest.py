@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 from harness import Assistant
-from support import free_port
+from support import free_port, running
 
-from ops.processes import Supervisor
 from ops.services import account_service, action_server, rasa_server
 
 
@@ -49,14 +48,10 @@ def assistant(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     }
     # Started exactly as `make run` starts them, on this session's ports and files.
     services = [account_service(env), action_server(env), rasa_server(env, endpoints=endpoints, model=model)]
-    supervisor = Supervisor(services, env)
-    try:
-        supervisor.start()
-        running = Assistant(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{accounts_port}", env)
-        running.supervisor = supervisor
-        yield running
-    finally:
-        supervisor.stop()
+    with running(services, env) as supervisor:
+        started = Assistant(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{accounts_port}", env)
+        started.supervisor = supervisor
+        yield started
 
 
 @pytest.fixture

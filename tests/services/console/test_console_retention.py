@@ -3,8 +3,9 @@
 import json
 import time
 
-from console_support import csrf_of, wait_for
+from console_support import csrf_of
 from sqlalchemy import create_engine, text
+from support import wait_for
 
 DAY = 86400.0
 CONSOLE_TABLES = ("summaries", "conversation_intents", "tags", "notes", "corrections", "handoffs")
