@@ -116,8 +116,12 @@ class AccountApiClient:
         token: Optional[str] = None,
         timeout: Optional[float] = None,
         env: Mapping[str, str] = os.environ,
+        conversation_id: Optional[str] = None,
     ) -> None:
+        """`conversation_id` names the conversation asking, for the service's per-conversation
+        limit on emails (so that one conversation's flood is refused to it alone)."""
         self.base_url = (base_url or env.get("ACCOUNT_API_URL") or DEFAULT_URL).rstrip("/")
+        self._conversation_id = conversation_id
         self._token = token if token is not None else env.get("ACCOUNT_API_TOKEN", "")
         self.timeout = timeout if timeout is not None else _timeout_from(env)
 
@@ -161,6 +165,8 @@ class AccountApiClient:
         if not self._token:
             raise AccountApiUnavailable("ACCOUNT_API_TOKEN is not set")
         headers = {"Authorization": f"Bearer {self._token}"}
+        if self._conversation_id:
+            headers["X-Conversation-Id"] = self._conversation_id[:256]
         if idempotency_key is not None:
             headers["Idempotency-Key"] = _wire_key(idempotency_key)
         attempts = ATTEMPTS if idempotency_key is not None else 1

@@ -41,7 +41,8 @@ async def request_email(
     email = tracker.get_slot("email")
     result: Dict[Text, Any] = {"request_result": "sent", "retry_minutes": None}
     try:
-        await call(AccountApiClient(), email, idempotency_key(tracker, purpose))
+        await call(AccountApiClient(conversation_id=tracker.sender_id), email,
+                   idempotency_key(tracker, purpose))
     except RateLimited as limited:
         result = {
             "request_result": "rate_limited",

@@ -17,10 +17,11 @@ import subprocess
 import sys
 from typing import Dict, List, Optional, Sequence, Text
 
-from bot.environment import ROOT, local_environment
+from bot.environment import ROOT, for_child, local_environment
 from bot.processes import Service, Supervisor, stop_on_signals
 from bot.services import (
     MODELS,
+    RASA_SECRETS,
     account_service,
     action_server,
     console_server,
@@ -122,7 +123,7 @@ def command_shell(args: argparse.Namespace) -> int:
         return subprocess.call(
             [python(), "-m", "bot.rasa_runtime", "shell", "--model", str(MODELS),
              "--endpoints", str(ROOT / "endpoints.yml"), "--port", env["RASA_PORT"]],
-            env=env,
+            env=for_child(env, RASA_SECRETS), umask=0o077,
         )
     except KeyboardInterrupt:
         return 0
@@ -169,5 +170,7 @@ def main(argv: Optional[Sequence[Text]] = None) -> int:
         "telegram-webhook": command_telegram_webhook,
     }
     os.chdir(ROOT)
-    (ROOT / "var").mkdir(exist_ok=True)  # the SQLite files of endpoints.yml and the account service
+    (ROOT / "var").mkdir(mode=0o700, exist_ok=True)  # the SQLite files of endpoints.yml and the services
+    for database in (ROOT / "var").glob("*.db*"):  # created world-readable by earlier versions
+        database.chmod(0o600)
     return handlers[args.command](args)

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Set, Text, TextIO
 from urllib.parse import urlsplit
 
+from bot.environment import for_child
+
 STOP_GRACE_SECONDS = 10.0
 
 
@@ -29,7 +31,9 @@ class Service:
 
     `health_url` is an HTTP URL answered once the server is ready, or `tcp://host:port` for
     servers that speak no HTTP (PostgreSQL, Redis). `user` runs it as another account: the
-    Debian servers refuse to run as root.
+    Debian servers refuse to run as root. `secrets` names the secret variables it uses: it gets
+    only those (bot.environment.for_child) and creates its files owner-only (umask 077, so its
+    SQLite databases are 0600); None leaves both alone (the Debian servers).
     """
 
     name: Text
@@ -40,6 +44,7 @@ class Service:
     stop_signal: int = signal.SIGTERM
     on_ready: Optional[Callable[[], None]] = field(default=None, repr=False)
     cwd: Optional[Text] = None
+    secrets: Optional[Sequence[Text]] = None
     process: Optional[subprocess.Popen] = field(default=None, repr=False)
 
 
@@ -96,7 +101,8 @@ class Supervisor:
             service.process.stdout.close()  # the previous run's pipe, when restarting
         service.process = subprocess.Popen(
             list(service.argv),
-            env=self.env,
+            env=for_child(self.env, service.secrets),
+            umask=-1 if service.secrets is None else 0o077,
             cwd=service.cwd,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -1,4 +1,4 @@
-"""`python -m bot.rasa_runtime ...`: Rasa's own command line with four changes to how it serves.
+"""`python -m bot.rasa_runtime ...`: Rasa's own command line with the changes below to how it serves.
 
 **The action-response check, built once.** Rasa 3.6 checks every action server response against
 a JSON schema with `jsonschema.validate`, which first re-checks the (large, constant) schema
@@ -32,6 +32,14 @@ answered message from the transcript (seen in tests/scaled with four simultaneou
 Issuing, finishing and renewing a ticket now retry under Redis's WATCH until no other worker
 changed the list in between.
 
+**Every message redacted once more, knowing what was asked.** The connectors redact what they
+receive, but the command-line channel (`make shell`) and Rasa's own channels do not, and none of
+them knows the conversation: a bare "Qwerty!2024" is only recognisably a password when the
+assistant had just asked for the account's address. Here each user message is run through
+`bot.redaction.redact_credentials` with the tracker's `requested_slot` after the tracker is
+read and before the message is parsed, logged or stored, whatever channel it came from (the
+redaction is idempotent, so a connector's earlier pass changes nothing).
+
 **The HTTP API token out of the process list.** `run --enable-api` without `--auth-token` takes
 the token from `RASA_AUTH_TOKEN`, so it is not on a command line every local user can read.
 
@@ -50,11 +58,16 @@ from jsonschema.validators import validator_for
 from rasa.core import lock_store
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
 from rasa.core.lock import TicketLock
+from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import InMemoryTrackerStore, TrackerStore
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
 from redis.exceptions import WatchError
+
+from bot.redaction import redact_credentials
 
 TOKEN_VARIABLE = "RASA_AUTH_TOKEN"
 
@@ -163,6 +176,19 @@ def _validate_action_result_with(validator: Any):
     return validate_action_result
 
 
+def _redacting(handle: Callable[..., Any]) -> Callable[..., Any]:
+    """`MessageProcessor._handle_message_with_tracker` with the message's text redacted first."""
+    async def handle_redacted(self: MessageProcessor, message: UserMessage,
+                              tracker: DialogueStateTracker) -> None:
+        if message.text and not message.text.startswith("/"):
+            message.text = redact_credentials(
+                message.text, requested_slot=tracker.get_slot("requested_slot")
+                if tracker.active_loop_name else None)
+        return await handle(self, message, tracker)
+
+    return handle_redacted
+
+
 def install() -> None:
     """Applies the changes to the Rasa modules of this process."""
     Agent._create_tracker_store = staticmethod(_unwrapped_tracker_store)
@@ -171,6 +197,8 @@ def install() -> None:
     lock_store.LockStore.finish_serving = _finish_serving
     RemoteAction._validate_action_result = _validate_action_result_with(
         _action_response_validator())
+    MessageProcessor._handle_message_with_tracker = _redacting(
+        MessageProcessor._handle_message_with_tracker)
 
 
 def with_token_from_environment(argv: List[Text]) -> List[Text]:

@@ -7,10 +7,16 @@ import sys
 from pathlib import Path
 from typing import Dict, Optional, Text
 
-from bot.environment import ROOT
+from bot.environment import PLATFORM_SECRETS, ROOT
 from bot.processes import Service
 
 MODELS = ROOT / "models"
+# The secret variables each server uses (bot.processes.Service.secrets): it gets no other.
+ACCOUNT_SECRETS = ("ACCOUNT_API_TOKEN", "ACCOUNT_DATABASE_URL")
+ACTION_SECRETS = ("ACCOUNT_API_TOKEN",)
+RASA_SECRETS = ("RASA_AUTH_TOKEN", "TRACKER_DB_PASSWORD", "LOCK_STORE_PASSWORD") + PLATFORM_SECRETS
+CONSOLE_SECRETS = ("CONSOLE_SECRET_KEY", "RASA_AUTH_TOKEN", "REST_CHANNEL_TOKEN", "CONSOLE_DB_URL",
+                   "CONSOLE_TRACKER_DB_URL")
 
 
 def python() -> Text:
@@ -25,6 +31,7 @@ def account_service(env: Dict[Text, Text]) -> Service:
         "accounts",
         [python(), "-m", "bot.accounts", "--port", port],
         f"http://127.0.0.1:{port}/health",
+        secrets=ACCOUNT_SECRETS,
     )
 
 
@@ -36,6 +43,7 @@ def action_server(env: Dict[Text, Text], port: Optional[Text] = None,
         name,
         [python(), "-m", "rasa_sdk", "--actions", "actions", "--port", port],
         f"http://127.0.0.1:{port}/health",
+        secrets=ACTION_SECRETS,
     )
 
 
@@ -59,6 +67,7 @@ def rasa_server(env: Dict[Text, Text], port: Optional[Text] = None, name: Text =
         ],
         f"http://127.0.0.1:{port}/",
         ready_timeout=300.0,
+        secrets=RASA_SECRETS,
     )
 
 
@@ -69,4 +78,5 @@ def console_server(env: Dict[Text, Text]) -> Service:
         "console",
         [python(), "-m", "bot.console", "serve", "--port", port],
         f"http://127.0.0.1:{port}/health",
+        secrets=CONSOLE_SECRETS,
     )

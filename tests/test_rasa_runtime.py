@@ -9,6 +9,7 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
 from rasa.core.lock_store import InMemoryLockStore, LockError, LockStore
+from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 
@@ -29,6 +30,8 @@ def pristine_rasa(monkeypatch) -> None:
     monkeypatch.setattr(LockStore, "_acquire_lock", LockStore._acquire_lock)
     monkeypatch.setattr(LockStore, "issue_ticket", LockStore.issue_ticket)
     monkeypatch.setattr(LockStore, "finish_serving", LockStore.finish_serving)
+    monkeypatch.setattr(MessageProcessor, "_handle_message_with_tracker",
+                        MessageProcessor._handle_message_with_tracker)
 
 
 @pytest.fixture

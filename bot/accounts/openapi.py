@@ -153,6 +153,19 @@ _IDEMPOTENCY_KEY: Schema = {
 }
 
 
+MAX_CONVERSATION_ID = 256
+_CONVERSATION_ID: Schema = {
+    "name": "X-Conversation-Id",
+    "in": "header",
+    "required": False,
+    "description": (
+        "The conversation asking (sent by the assistant's action server). One conversation may ask "
+        "for a limited number of emails an hour (429 beyond it); no other caller is refused."
+    ),
+    "schema": {"type": "string", "maxLength": MAX_CONVERSATION_ID},
+}
+
+
 def _body(schema_name: str) -> Schema:
     return {"required": True, "content": {"application/json": {"schema": _ref(schema_name)}}}
 
@@ -165,9 +178,10 @@ def _email_request(summary: str, email_kind: str) -> Schema:
             "description": (
                 "Answers 202 for every well-formed address, with an identical response whether or not "
                 f"an account exists; the {email_kind.replace('_', ' ')} email is queued only for an "
-                "existing account."
+                "existing account, and at most once per address in the resend window (a repeat "
+                "inside it is answered alike and sends nothing: the email already sent still works)."
             ),
-            "parameters": [_IDEMPOTENCY_KEY],
+            "parameters": [_IDEMPOTENCY_KEY, _CONVERSATION_ID],
             "requestBody": _body("EmailOnly"),
             "responses": {
                 "202": _json("Accepted.", "Accepted"),
@@ -305,8 +319,9 @@ def _paths() -> Schema:
                 "operationId": "open_link",
                 "summary": "The page an emailed link opens; it works once, until it expires.",
                 "description": (
-                    "A device confirmation is done on opening; a password reset shows a form "
-                    "to choose a new password."
+                    "Opening changes nothing (mail scanners open links too): a device confirmation "
+                    "shows a button that confirms it with a POST; a password reset shows a form to "
+                    "choose a new password."
                 ),
                 "security": [],
                 "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
@@ -316,20 +331,21 @@ def _paths() -> Schema:
                 },
             },
             "post": {
-                "operationId": "set_password",
-                "summary": "The new-password form shown by a password reset link.",
+                "operationId": "use_link",
+                "summary": "Uses the link once: confirms the device, or sets the new password.",
+                "description": "A password reset needs the form's `password`; a device confirmation nothing.",
                 "security": [],
                 "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "requestBody": {
-                    "required": True,
+                    "required": False,
                     "content": {
                         "application/x-www-form-urlencoded": {
-                            "schema": _object(["password"], {"password": _PASSWORD})
+                            "schema": _object([], {"password": _PASSWORD})
                         }
                     },
                 },
                 "responses": {
-                    "200": _html("The password was changed."),
+                    "200": _html("The device was confirmed, or the password was changed."),
                     "400": _html("The form was malformed."),
                     "410": _html("The form was used already, expired, or never existed."),
                     "422": _html("The password was refused; the form is shown again."),
@@ -340,10 +356,15 @@ def _paths() -> Schema:
             "get": {
                 "operationId": "outbox_page",
                 "summary": "Every email sent, newest first (development only).",
-                "description": "Served only when ACCOUNT_DEV_OUTBOX=1; 404 otherwise.",
-                "security": [],
+                "description": (
+                    "Served only when ACCOUNT_DEV_OUTBOX=1 (404 otherwise), to holders of the API "
+                    "token: as a bearer token, or as the password of HTTP Basic authentication so "
+                    "that a browser can ask for it."
+                ),
+                "security": [{"bearerAuth": []}, {"basicAuth": []}],
                 "responses": {
                     "200": _html("The outbox."),
+                    "401": _UNAUTHORIZED,
                     "404": _json("The outbox is switched off.", "NotFound"),
                 },
             }
@@ -361,14 +382,16 @@ def openapi_document(server_url: str) -> Schema:
             "description": (
                 "Every /v1 call needs 'Authorization: Bearer <token>'. Errors are JSON "
                 '{"error": "..."}. Reset and confirmation requests answer alike whether or not an '
-                "account exists, and are limited to 3 per address per hour."
+                "account exists; an address gets at most one email of a kind per resend window, and "
+                "one conversation a limited number an hour."
             ),
         },
         "servers": [{"url": server_url}],
         "security": [{"bearerAuth": []}],
         "paths": _paths(),
         "components": {
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"},
+                                "basicAuth": {"type": "http", "scheme": "basic"}},
             "schemas": {**REQUEST_SCHEMAS, **_RESPONSE_SCHEMAS},
         },
     }

@@ -15,6 +15,12 @@ laptop, in CI and beside the real deployment without edits:
   stays unusable for a new account, as the article describes.
 - ``ACCOUNT_LINK_TTL_MINUTES`` (default ``60``; fractions allowed): how long an
   emailed link works.
+- ``ACCOUNT_RESEND_MINUTES`` (default ``20``; fractions allowed): at most one
+  email of a kind per address in this window; repeats are answered alike and
+  send nothing (``bot.accounts.ratelimit``). Capped at half the link lifetime,
+  so the email already sent always holds a working link.
+- ``ACCOUNT_MAX_REQUESTS_PER_CONVERSATION`` (default ``5``): emails one
+  conversation (``X-Conversation-Id``) may ask for in an hour before a 429.
 - ``ACCOUNT_PUBLIC_URL`` (default ``http://127.0.0.1:8001``): the base of the
   links put in emails, i.e. where customers reach this service.
 - ``ACCOUNT_DEV_OUTBOX`` (default ``0``): when ``1``, the emails the service
@@ -48,6 +54,8 @@ class Settings:
     database_url: str
     reuse_cooldown_days: int
     link_ttl_minutes: float
+    resend_minutes: float
+    max_requests_per_conversation: int
     public_url: str
     dev_outbox: bool
     seed_demo: bool
@@ -65,6 +73,13 @@ def _parse(env: Mapping[str, str], name: str, default: str, convert: Callable[[s
 def _non_negative_int(raw: str) -> int:
     value = int(raw)
     if value < 0:
+        raise ValueError(raw)
+    return value
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
         raise ValueError(raw)
     return value
 
@@ -103,13 +118,18 @@ def load_settings(env: Mapping[str, str] = os.environ) -> Settings:
             "ACCOUNT_API_TOKEN is not set: set it to the secret bearer token the "
             "assistant's actions will send"
         )
+    link_ttl = _parse(env, "ACCOUNT_LINK_TTL_MINUTES", "60", _positive_float)
     return Settings(
         api_token=token,
         host=env.get("ACCOUNT_HOST", "").strip() or "127.0.0.1",
         port=_parse(env, "ACCOUNT_PORT", "8001", _port),
         database_url=env.get("ACCOUNT_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
         reuse_cooldown_days=_parse(env, "ACCOUNT_REUSE_COOLDOWN_DAYS", "30", _non_negative_int),
-        link_ttl_minutes=_parse(env, "ACCOUNT_LINK_TTL_MINUTES", "60", _positive_float),
+        link_ttl_minutes=link_ttl,
+        resend_minutes=min(_parse(env, "ACCOUNT_RESEND_MINUTES", "20", _positive_float),
+                           link_ttl / 2),
+        max_requests_per_conversation=_parse(
+            env, "ACCOUNT_MAX_REQUESTS_PER_CONVERSATION", "5", _positive_int),
         public_url=_parse(env, "ACCOUNT_PUBLIC_URL", "http://127.0.0.1:8001", _public_url),
         dev_outbox=_parse(env, "ACCOUNT_DEV_OUTBOX", "0", _flag),
         seed_demo=_parse(env, "ACCOUNT_SEED_DEMO", "0", _flag),

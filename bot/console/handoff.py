@@ -24,6 +24,7 @@ from bot.console.queries import summary_of
 from bot.console.rasa_api import RasaClient
 from bot.console.schema import handoffs
 from bot.console.summaries import AGENT_KEY
+from bot.redaction import redact_credentials
 
 MAX_REPLY_CHARACTERS = 2000
 # What an agent can record when handing back; written into the `agent_outcome` slot.
@@ -85,8 +86,12 @@ def _release(engine: Engine, conversation_id: str) -> None:
 
 
 async def reply(engine: Engine, rasa: RasaClient, conversation_id: str, agent: User, text: str) -> None:
-    """Sends the agent's message to the customer, on the channel they wrote from."""
-    text = text.strip()
+    """Sends the agent's message to the customer, on the channel they wrote from.
+
+    Redacted like everything stored: a reply is kept in the transcript, and a password has no
+    place in a support chat whichever side types it.
+    """
+    text = redact_credentials(text.strip())
     if not text:
         raise HandoffError("the reply is empty")
     if len(text) > MAX_REPLY_CHARACTERS:
@@ -94,6 +99,7 @@ async def reply(engine: Engine, rasa: RasaClient, conversation_id: str, agent: U
     if holder(engine, conversation_id) != agent.username:
         raise HandoffError("take the conversation over before replying")
     await rasa.append_events(conversation_id, [_utterance(text, agent)])
+    audit.record(engine, agent.username, "reply", conversation_id)
 
 
 async def hand_back(engine: Engine, rasa: RasaClient, conversation_id: str, agent: User, outcome: str) -> None:

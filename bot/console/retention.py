@@ -74,14 +74,19 @@ def _remove(tracker: Engine, console: Engine, ids: List[str], actor: str, kind: 
     return Erased(ids, removed_events)
 
 
-def erase(tracker: Engine, console: Engine, conversation_ids: Iterable[str], actor: str) -> Erased:
-    """Erases the given conversations everywhere; ids with nothing stored are left out of the record."""
+def erase(tracker: Engine, console: Engine, conversation_ids: Iterable[str], actor: str,
+          reason: str = "erasure on request") -> Erased:
+    """Erases the given conversations everywhere; ids with nothing stored are left out of the record.
+
+    `actor` is the signed-in agent or the system account that ran the command; `reason` says on
+    whose request.
+    """
     ids = _present(tracker, console, sorted({cid for cid in conversation_ids if cid}))
     if not ids:
         return Erased([], 0)
     erased = _remove(tracker, console, ids, actor, "erasure")
     for cid in ids:
-        audit.record(console, actor, "erase", cid, "erasure on request")
+        audit.record(console, actor, "erase", cid, reason)
     return erased
 
 
