@@ -40,6 +40,11 @@ assistant had just asked for the account's address. Here each user message is ru
 read and before the message is parsed, logged or stored, whatever channel it came from (the
 redaction is idempotent, so a connector's earlier pass changes nothing).
 
+**Rasa's request size limit equal to the connectors'.** Sanic accepts bodies up to 100 MB by
+default, and the connectors refused bodies over CONNECTOR_MAX_BODY_BYTES (1 MiB) only once they
+were read. The app's REQUEST_MAX_SIZE is set to that limit, so Sanic answers 413 while reading,
+for every route (the HTTP API's too: this project never uploads models through it).
+
 **The HTTP API token out of the process list.** `run --enable-api` without `--auth-token` takes
 the token from `RASA_AUTH_TOKEN`, so it is not on a command line every local user can read.
 
@@ -56,6 +61,7 @@ from typing import Any, Callable, Dict, List, Optional, Text
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core import lock_store
+from rasa.core import run as rasa_run
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
@@ -189,6 +195,18 @@ def _redacting(handle: Callable[..., Any]) -> Callable[..., Any]:
     return handle_redacted
 
 
+def _limited(configure: Callable[..., Any]) -> Callable[..., Any]:
+    """`rasa.core.run.configure_app` whose app refuses bodies over the connectors' limit."""
+    def configure_limited(*args: Any, **kwargs: Any) -> Any:
+        from connectors.common import Limits
+
+        app = configure(*args, **kwargs)
+        app.config.REQUEST_MAX_SIZE = Limits.from_env().max_body_bytes
+        return app
+
+    return configure_limited
+
+
 def install() -> None:
     """Applies the changes to the Rasa modules of this process."""
     Agent._create_tracker_store = staticmethod(_unwrapped_tracker_store)
@@ -199,6 +217,7 @@ def install() -> None:
         _action_response_validator())
     MessageProcessor._handle_message_with_tracker = _redacting(
         MessageProcessor._handle_message_with_tracker)
+    rasa_run.configure_app = _limited(rasa_run.configure_app)
 
 
 def with_token_from_environment(argv: List[Text]) -> List[Text]:

@@ -9,6 +9,7 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
 from rasa.core.lock_store import InMemoryLockStore, LockError, LockStore
+from rasa.core import run as rasa_run
 from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
@@ -32,6 +33,7 @@ def pristine_rasa(monkeypatch) -> None:
     monkeypatch.setattr(LockStore, "finish_serving", LockStore.finish_serving)
     monkeypatch.setattr(MessageProcessor, "_handle_message_with_tracker",
                         MessageProcessor._handle_message_with_tracker)
+    monkeypatch.setattr(rasa_run, "configure_app", rasa_run.configure_app)
 
 
 @pytest.fixture

@@ -8,11 +8,17 @@ folder starts the same servers the same way.
 """
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Iterator
+
+import httpx
+import pytest
 
 _TESTS = Path(__file__).resolve().parents[1]
+RUNTIME_TOKEN = "runtime-api-token-0123456789"
 
 
 def _load(name: str, source: Path) -> ModuleType:
@@ -33,3 +39,39 @@ rasa_project = connector_fixtures.rasa_project
 rasa_server = connector_fixtures.rasa_server
 new_id = connector_fixtures.new_id
 make_console = console_fixtures.make_console
+
+
+@pytest.fixture(scope="session")
+def runtime_server(rasa_project: Path, platforms) -> Iterator:
+    """The connectors' tiny assistant served by bot.rasa_runtime (as `make run` serves the real
+    one), with every channel on and the token-guarded HTTP API."""
+    cf = connector_fixtures
+    port = cf.free_port()
+    env = cf.clean_environment()
+    env.update(cf.SECRETS)
+    env.update({"RASA_AUTH_TOKEN": RUNTIME_TOKEN, "CONNECTOR_MAX_BODY_BYTES": str(cf.MAX_BODY_BYTES),
+                "MESSENGER_GRAPH_URL": platforms.url("graph"), "TWITTER_API_URL": platforms.url("twitter"),
+                "TELEGRAM_API_URL": platforms.url("telegram")})
+    log_path = rasa_project / "rasa-runtime.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [cf.PYTHON, "-m", "bot.rasa_runtime", "run",
+             "--model", str(rasa_project / "models" / "tiny.tar.gz"),
+             "--credentials", str(rasa_project / "credentials.yml"),
+             "--enable-api", "--interface", "127.0.0.1", "--port", str(port)],
+            cwd=rasa_project, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = cf.RasaServer(process, port, log_path)
+    try:
+        cf.wait_until(lambda: _answers(server), 120, "bot.rasa_runtime to be ready")
+        yield server
+    finally:
+        cf.stop_rasa(server)
+
+
+def _answers(server) -> bool:
+    if server.process.poll() is not None:
+        pytest.fail(f"rasa exited early:\n{server.log()[-3000:]}")
+    try:
+        return httpx.get(f"{server.url}/", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
