@@ -29,7 +29,7 @@ import os
 import re
 import ssl
 from functools import lru_cache
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 import httpx
 
@@ -80,6 +80,12 @@ def mask_email(email: str) -> str:
     if not at:
         return "***"
     return f"{local[:1]}***@{domain}"
+
+
+def conversation_digest(conversation_id: str) -> str:
+    """How a conversation is named in idempotency keys: the account service erases the keys
+    that begin with it when the conversation is erased, without ever storing the id itself."""
+    return hashlib.sha256(conversation_id.encode()).hexdigest()
 
 
 def _wire_key(key: str) -> str:
@@ -158,6 +164,11 @@ class AccountApiClient:
             body["email"] = email
         answer = await self._post("/v1/support-tickets", body, idempotency_key, email)
         return str(answer["id"])
+
+    async def erase(self, conversation_ids: List[str], emails: List[str]) -> Dict[str, int]:
+        """Erases the service's records of the conversations and addresses; returns the counts."""
+        return await self._post("/v1/erasures", {"conversation_ids": conversation_ids, "emails": emails},
+                                None, None)
 
     async def _post(
         self, path: str, body: Dict[str, Any], idempotency_key: Optional[str], email: Optional[str]

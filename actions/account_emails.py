@@ -20,6 +20,7 @@ from actions.account_api import (
     AccountApiUnavailable,
     InvalidEmail,
     RateLimited,
+    conversation_digest,
     mask_email,
 )
 
@@ -27,9 +28,12 @@ logger = logging.getLogger(__name__)
 
 
 def idempotency_key(tracker: Tracker, purpose: Text) -> Text:
-    """One key per customer request: a retried call sends nothing twice, a new request does."""
+    """One key per customer request: a retried call sends nothing twice, a new request does.
+
+    It begins with the conversation's digest, so that erasing the conversation erases its keys.
+    """
     message_id = tracker.latest_message.get("message_id") or len(tracker.events)
-    return f"{tracker.sender_id}:{purpose}:{message_id}"
+    return f"{conversation_digest(tracker.sender_id)}:{purpose}:{message_id}"
 
 
 async def request_email(

@@ -14,7 +14,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, empty, json
 
-from bot.accounts import links, registry
+from bot.accounts import erasure, links, registry
 from bot.accounts.errors import ApiError
 from bot.accounts.idempotency import idempotent
 from bot.accounts.mail import read_outbox, send_if_account_exists
@@ -111,6 +111,14 @@ async def get_support_ticket(request: Request, ticket_id: str) -> HTTPResponse:
     if ticket is None:
         raise ApiError(404, "not_found")
     return json(ticket)
+
+
+@v1.post("/erasures")
+async def erase(request: Request) -> HTTPResponse:
+    body = json_body(request, "Erasure")
+    emails = [email_value(address) for address in body.get("emails", [])]
+    with request.app.ctx.engine.begin() as conn:
+        return json(erasure.erase(conn, body.get("conversation_ids", []), emails))
 
 
 @v1.get("/outbox")

@@ -17,6 +17,9 @@ _NO_NUL = "^[^\\x00]*$"
 
 _EMAIL: Schema = {"type": "string", "format": "email", "maxLength": 320}
 PASSWORD_MAX_LENGTH = 256
+MAX_CONVERSATION_ID = 256
+ERASURE_MAX_IDS = 20
+ERASURE_MAX_EMAILS = 10
 _PASSWORD: Schema = {"type": "string", "minLength": 1, "maxLength": PASSWORD_MAX_LENGTH}
 
 
@@ -49,12 +52,26 @@ REQUEST_SCHEMAS: Dict[str, Schema] = {
             "summary": _text(4000),
         },
     ),
+    "Erasure": _object(
+        [],
+        {
+            # Bounded so that the largest body stays under the service's 64 KiB request limit.
+            "conversation_ids": {"type": "array", "maxItems": ERASURE_MAX_IDS, "items": _text(MAX_CONVERSATION_ID)},
+            "emails": {"type": "array", "maxItems": ERASURE_MAX_EMAILS, "items": _EMAIL},
+        },
+    ),
 }
 
 _TIMESTAMP: Schema = {"type": "string", "format": "date-time"}
 _TICKET_ID: Schema = {"type": "string", "pattern": "^[A-Z0-9]{10}$"}
 
+_COUNT: Schema = {"type": "integer", "minimum": 0}
 _RESPONSE_SCHEMAS: Dict[str, Schema] = {
+    "Erased": _object(
+        ["support_tickets", "outbox_emails", "links", "idempotency_keys", "limit_records"],
+        {"support_tickets": _COUNT, "outbox_emails": _COUNT, "links": _COUNT, "idempotency_keys": _COUNT,
+         "limit_records": _COUNT},
+    ),
     "Account": _object(["email", "created_at"], {"email": {"type": "string"}, "created_at": _TIMESTAMP}),
     "Accepted": _object(["status"], {"status": {"type": "string", "enum": ["accepted"]}}),
     "TicketCreated": _object(["id"], {"id": _TICKET_ID}),
@@ -131,7 +148,7 @@ _UNAUTHORIZED = _json(
     {"WWW-Authenticate": {"schema": {"type": "string"}, "required": True}},
 )
 _RATE_LIMITED = _json(
-    "More than 3 reset or confirmation requests for this address in the last hour.",
+    "This conversation asked for too many emails in the last hour.",
     "RateLimited",
     {
         "Retry-After": {
@@ -153,7 +170,6 @@ _IDEMPOTENCY_KEY: Schema = {
 }
 
 
-MAX_CONVERSATION_ID = 256
 _CONVERSATION_ID: Schema = {
     "name": "X-Conversation-Id",
     "in": "header",
@@ -291,6 +307,26 @@ def _paths() -> Schema:
                     "200": _json("The ticket.", "SupportTicket"),
                     "401": _UNAUTHORIZED,
                     "404": _json("No such ticket.", "NotFound"),
+                },
+            }
+        },
+        "/v1/erasures": {
+            "post": {
+                "operationId": "erase",
+                "summary": "Erase what the service keeps about conversations and addresses.",
+                "description": (
+                    "Deletes the support tickets of the conversations or addresses, the emails "
+                    "queued to the addresses and their links, the idempotency keys of the conversations (keys that "
+                    "begin with the SHA-256 hex digest of the conversation id and ':', as the "
+                    "assistant sends them) and their rate-limit records. Erasing again finds "
+                    "nothing; the answer counts what was deleted."
+                ),
+                "requestBody": _body("Erasure"),
+                "responses": {
+                    "200": _json("What was deleted.", "Erased"),
+                    "400": _BAD_REQUEST,
+                    "401": _UNAUTHORIZED,
+                    "422": _json("Not an email address.", "InvalidEmail"),
                 },
             }
         },

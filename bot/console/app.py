@@ -17,6 +17,7 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse, html
 
+from actions.account_api import AccountApiClient
 from bot.console.auth import Sessions, Throttle
 from bot.console.rasa_api import RasaClient
 from bot.console.review import domain_intents
@@ -86,6 +87,8 @@ def _install_sync(app: Sanic, settings: Settings) -> None:
     @app.after_server_start
     async def start(app_: Sanic, loop: asyncio.AbstractEventLoop) -> None:
         app_.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rest_token, settings.rasa_timeout)
+        # Asked to erase its copies of an erased conversation; without a token it says it cannot.
+        app_.ctx.accounts = AccountApiClient(settings.account_api_url, settings.account_api_token or "")
         app_.ctx.sync_task = loop.create_task(keep_in_sync())
 
     @app.before_server_stop

