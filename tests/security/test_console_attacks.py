@@ -87,3 +87,21 @@ def test_every_agent_action_is_on_record_and_the_trail_filters(make_console):
         assert "<td>note</td>" in of_conversation and "<td>search</td>" not in of_conversation
         erasure = trail(action="erase")
         assert f"cli:{getpass.getuser()}" in erasure and "requested by Somebody Else" in erasure
+
+
+def test_notes_and_transcripts_hold_no_password_and_show_one_marker(make_console):
+    bare = make_console()
+    cid = f"notes-{uuid.uuid4().hex[:8]}"
+    # Stored as the channels store it: already redacted once.
+    bare.tracker.conversation(cid, [("мой пароль: [redacted: credential]", "forgot_password", 0.9)])
+    with bare.console.signed_in("agent1") as agent:
+        page = agent.get("/conversation", params={"id": cid}).text
+        assert "credential] credential]" not in page and page.count("[redacted: credential]") == 1
+        token = csrf_of(agent, f"/conversation?id={cid}")
+        agent.post("/conversation/notes", data={
+            "id": cid, "csrf_token": token,
+            "text": "customer says the password is Qwerty!2024, card 4111 1111 1111 1111"})
+        page = agent.get("/conversation", params={"id": cid}).text
+    assert "Qwerty!2024" not in page and "4111 1111 1111 1111" not in page
+    with bare.console.signed_in("admin1") as admin:
+        assert "Qwerty!2024" not in admin.get("/audit").text
