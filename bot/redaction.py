@@ -77,6 +77,9 @@ _WORD_LINKERS = frozenset(
     est était etait c'est c’est sera en par
     """.split()
 )
+# Linkers of a change ("changed it to X", "сменил на X", "changé en X"): what follows is often an
+# ordinary word ("en tête", "на русской раскладке"), so it needs a password's shape.
+_CHANGE_LINKERS = frozenset("to into as на en par".split())
 _LINKERS_AND_FILLERS = _WORD_LINKERS | _FILLERS
 # After a verb of trying, the next password-shaped word is the secret ("I tried Qwerty123").
 _ATTEMPT_VERBS = frozenset(
@@ -97,6 +100,7 @@ _CONTINUATIONS = frozenset(
 _DESCRIPTIONS = frozenset(
     """
     not no wrong incorrect invalid too very correct right fine ok okay expired valid
+    unsafe insecure safe secure
     rejected refused common weak strong short long reset changed lost forgotten
     forgot missing blocked locked empty required the a an it this that what which
     does doesn't dont don't isn't wont won't isnt also still now never same different
@@ -271,46 +275,43 @@ def _answer_at_address_prompt(word: str) -> bool:
     return _password_shaped(word)
 
 
-def _value_span(tokens: List[_Token], index: int) -> Optional[Tuple[int, int, str, bool]]:
-    """(start, end, value, quoted) of the value starting at tokens[index]; quotes gathered."""
+def _value_span(tokens: List[_Token], index: int) -> Optional[Tuple[int, int, bool]]:
+    """(start, end, quoted) of the value starting at tokens[index]; a quoted one gathered whole."""
     token = tokens[index]
     if token.in_marker:
         return None
     first = token.text.lstrip("([{")
     if not first or first[0] not in _OPENING_QUOTES:
-        return token.core_start, token.core_end, token.core, False
+        return token.core_start, token.core_end, False
     start = token.end - len(first)
     for last in range(index, min(len(tokens), index + 12)):
         word = tokens[last].text.rstrip(".,;:?!)]}")
         if last == index and len(word) < 3:
             continue  # the opening quote alone, or an empty pair
         if word and word[-1] in _CLOSING_QUOTES:
-            end = tokens[last].start + len(word)
-            return start, end, "", True
+            return start, tokens[last].start + len(word), True
     return None
 
 
-def _accept(value: str, quoted: bool, link: str, strong: bool, last: bool) -> bool:
-    """Whether `value`, found after a keyword with `link` ("explicit", "word" or "bare")."""
-    if quoted:
-        return True
+def _accept(value: str, link: str, strong: bool, last: bool) -> bool:
+    """Whether `value`, found after a (`strong` or weak) keyword and a `link` ("explicit", "word",
+    "change", "bare", or "filler": bare after filler words), is a secret; `last`: it ends the
+    message."""
     lowered = value.lower()
     if not value or lowered in _DESCRIPTIONS or _is_address(value) or len(value) > _MAX_SECRET_CHARS:
         return False
-    if not strong:
-        if link == "explicit":
-            return len(value) >= 4
-        return _password_shaped(value) or (link == "word" and _shaped(value) and len(value) >= 4)
-    if link == "explicit":
-        return len(value) >= 4
-    if value.isdigit():
-        return len(value) >= 4
     if len(value) < 4:
         return False
-    if _shaped(value) and not _is_identifier(value):
+    shaped = _shaped(value) and not _is_identifier(value)
+    if not strong:
+        return shaped if link in ("explicit", "word") else _password_shaped(value)
+    if value.isdigit() or shaped:
         return True
-    if lowered in _common_passwords():
-        return link == "word" or last
+    common = lowered in _common_passwords()
+    if link == "explicit":  # "password: hello", but not "пароль: письмо не приходит"
+        return last or common
+    if common:
+        return link in ("word", "change") or (link == "bare" and last)
     return link == "word" and last and value.isalpha() and not lowered.endswith(_DESCRIBING_ENDINGS)
 
 
@@ -365,7 +366,7 @@ class _Finder:
         token = self.tokens[index + length - 1]
         if glued:
             start = token.core_end - len(glued)
-            if _accept(glued, False, "explicit", strong, False):
+            if _accept(glued, "explicit", strong, False):
                 self.add(start, token.core_end)
             return
         if token.text.endswith((",", ".", "?", ";")) and not explicit:
@@ -380,16 +381,17 @@ class _Finder:
             if self.tokens[cursor].in_marker:
                 return
             if raw in _EXPLICIT_LINKERS or word in _EXPLICIT_LINKERS or (
-                word.rstrip(":") in _LINKERS_AND_FILLERS and raw.endswith(":")
-            ) or raw.endswith(":") and link == "bare" and word.rstrip(":") in _FILLERS:
+                raw.endswith(":") and word in _LINKERS_AND_FILLERS  # "такой:", "du compte :"
+            ):
                 link = "explicit"
                 cursor += 1
                 continue
             if word in _WORD_LINKERS and link != "explicit":
-                link = "word"
+                link = "change" if word in _CHANGE_LINKERS else "word"
                 cursor += 1
                 continue
-            if word in _FILLERS and link == "bare" and not _shaped(self.tokens[cursor].core):
+            if word in _FILLERS and link in ("bare", "filler") and not _shaped(self.tokens[cursor].core):
+                link = "filler"
                 cursor += 1
                 continue
             if word in _ADVERBS:
@@ -400,22 +402,20 @@ class _Finder:
             return
         self.value_at(cursor, link, strong)
 
-    def value_at(self, cursor: int, link: str, strong: bool) -> bool:
+    def value_at(self, cursor: int, link: str, strong: bool) -> None:
+        """Takes the value at `cursor` (and any that continue it) when it is a secret."""
         if cursor >= len(self.tokens) or cursor in self.taken:
-            return False
+            return
         span = _value_span(self.tokens, cursor)
         if span is None:
-            return False
-        start, end, value, quoted = span
+            return
+        start, end, quoted = span
         if quoted:
             self.add(start, end)
-            return True
-        last = cursor == len(self.tokens) - 1
-        if not _accept(value, quoted, link, strong, last):
-            return False
-        self.take_token(cursor, start, end)
-        self.continuation(cursor + 1)
-        return True
+            return
+        if _accept(self.tokens[cursor].core, link, strong, cursor == len(self.tokens) - 1):
+            self.take_token(cursor, start, end)
+            self.continuation(cursor + 1)
 
     def continuation(self, cursor: int) -> None:
         """ "... Maxim1987 and the new one is Maxim1988": the following secrets too."""
