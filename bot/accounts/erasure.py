@@ -47,8 +47,10 @@ def erase(conn: Connection, conversation_ids: Iterable[str], emails: Iterable[st
         counts["limit_records"] += conn.execute(delete(email_sends).where(
             email_sends.c.address_sha256.in_([_digest(a) for a in addresses]))).rowcount
     if digests:
+        # Keys made before they began with the digest began with the id itself.
+        prefixes = [f"{d}:" for d in digests] + [f"{cid}:" for cid in ids]
         counts["idempotency_keys"] = conn.execute(delete(idempotency_keys).where(or_(
-            *(idempotency_keys.c.key.startswith(f"{d}:", autoescape=True) for d in digests)))).rowcount
+            *(idempotency_keys.c.key.startswith(p, autoescape=True) for p in prefixes)))).rowcount
         counts["limit_records"] += conn.execute(delete(conversation_requests).where(
             conversation_requests.c.requester_sha256.in_(digests))).rowcount
     return counts

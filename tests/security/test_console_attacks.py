@@ -69,7 +69,8 @@ def test_every_agent_action_is_on_record_and_the_trail_filters(make_console):
         agent.get("/corrections")
         agent.get("/conversation/story.yml", params={"id": cid})
     erased = bare.console.cli("erase", "--conversation", cid, "--by", "Somebody Else")
-    assert erased.returncode == 0, erased.stderr
+    # Erased here; no account service behind this console (test_erasure_reaches_account_service).
+    assert erased.returncode == 2 and "were not erased" in erased.stderr, erased.stderr
 
     with bare.console.signed_in("admin1") as admin:
         def trail(**filters):
