@@ -85,6 +85,12 @@ def mask_email(email: str) -> str:
     return f"{local[:1]}***@{domain}"
 
 
+def conversation_digest(conversation_id: str) -> str:
+    """How a conversation is named in idempotency keys: the account service erases the keys
+    that begin with it when the conversation is erased, without ever storing the id itself."""
+    return hashlib.sha256(conversation_id.encode()).hexdigest()
+
+
 def _wire_key(key: str) -> str:
     return key if _KEY_PATTERN.fullmatch(key) else hashlib.sha256(key.encode()).hexdigest()
 
@@ -121,9 +127,13 @@ class AccountApiClient:
         token: str | None = None,
         timeout: float | None = None,
         env: Mapping[str, str] | None = None,
+        conversation_id: str | None = None,
     ) -> None:
+        """`conversation_id` names the conversation asking, for the service's per-conversation
+        limit on emails (so that one conversation's flood is refused to it alone)."""
         settings = ClientSettings.read(env)
         self.base_url = (base_url or settings.url).rstrip("/")
+        self._conversation_id = conversation_id
         self._token = token if token is not None else settings.token
         self.timeout = timeout if timeout is not None else settings.timeout
 
@@ -161,12 +171,20 @@ class AccountApiClient:
         answer = await self._post("/v1/support-tickets", body, idempotency_key, email)
         return str(answer["id"])
 
+    async def erase(self, conversation_ids: list[str], emails: list[str]) -> dict[str, int]:
+        """Erases the service's records of the conversations and addresses; returns the counts."""
+        return await self._post(
+            "/v1/erasures", {"conversation_ids": conversation_ids, "emails": emails}, None, None
+        )
+
     async def _post(
         self, path: str, body: dict[str, Any], idempotency_key: str | None, email: str | None
     ) -> dict[str, Any]:
         if not self._token:
             raise AccountApiUnavailable("ACCOUNT_API_TOKEN is not set")
         headers = {"Authorization": f"Bearer {self._token}"}
+        if self._conversation_id:
+            headers["X-Conversation-Id"] = self._conversation_id[:256]
         if idempotency_key is not None:
             headers["Idempotency-Key"] = _wire_key(idempotency_key)
         attempts = ATTEMPTS if idempotency_key is not None else 1

@@ -21,6 +21,7 @@ from actions.account_api import (
     AccountApiUnavailable,
     InvalidEmail,
     RateLimited,
+    conversation_digest,
     mask_email,
 )
 
@@ -28,9 +29,12 @@ logger = logging.getLogger(__name__)
 
 
 def idempotency_key(tracker: Tracker, purpose: str) -> str:
-    """One key per customer request: a retried call sends nothing twice, a new request does."""
+    """One key per customer request: a retried call sends nothing twice, a new request does.
+
+    It begins with the conversation's digest, so that erasing the conversation erases its keys.
+    """
     message_id = tracker.latest_message.get("message_id") or len(tracker.events)
-    return f"{tracker.sender_id}:{purpose}:{message_id}"
+    return f"{conversation_digest(tracker.sender_id)}:{purpose}:{message_id}"
 
 
 async def request_email(
@@ -42,7 +46,9 @@ async def request_email(
     email = tracker.get_slot("email")
     result: dict[str, Any] = {"request_result": "sent", "retry_minutes": None}
     try:
-        await call(AccountApiClient(), email, idempotency_key(tracker, purpose))
+        await call(
+            AccountApiClient(conversation_id=tracker.sender_id), email, idempotency_key(tracker, purpose)
+        )
     except RateLimited as limited:
         result = {
             "request_result": "rate_limited",

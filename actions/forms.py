@@ -16,6 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.email_address import check_address
 from actions.prompts import say
+from bot.redaction import REDACTION_MARKER
 
 LICENSE_TRANSFER_FORM = "license_transfer_form"
 
@@ -33,7 +34,10 @@ class EmailSlots:
         """Takes the raw answer when the classifier found no address in it.
 
         Without this, "anna at gmail" would just be asked for again; with it
-        the customer is told why it was not accepted.
+        the customer is told why it was not accepted. A password given instead
+        of the address (redacted before it got here, see bot.redaction) is not
+        an address to judge: the customer is told never to share it, and the
+        form asks for the address again.
         """
         if tracker.get_slot("requested_slot") != "email":
             return {}
@@ -41,6 +45,9 @@ class EmailSlots:
             return {}
         text = (tracker.latest_message.get("text") or "").strip()
         if not text or text.startswith("/"):
+            return {}
+        if REDACTION_MARKER in text:
+            dispatcher.utter_message(response="utter_never_share_password")
             return {}
         return {"email": text}
 

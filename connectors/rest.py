@@ -3,8 +3,12 @@
 Same contract as Rasa's own channel: POST `{"sender", "message", "metadata"?}`, answered with the
 list of `{"recipient_id", "text", "buttons"?, ...}` replies (`?stream=true` works as in Rasa).
 Rasa's channel trusts any sender id and any `input_channel`; this one adds:
-- a sender id in a platform namespace (`messenger:`, `twitter:`, `telegram:`) is refused with 403,
-  so a REST caller can never speak inside a platform customer's conversation;
+- a sender id is NFKC-normalised (`ｔelegram:42` is `telegram:42`) and one with control or
+  invisible formatting characters is refused (400); a sender id in a platform namespace
+  (`messenger:`, `twitter:`, `telegram:`) is refused with 403, so a REST caller can never speak
+  inside a platform customer's conversation, and so is the console's own `console-try-`
+  namespace unless the request carries the console's proof (`X-Rasa-Token`, the token of Rasa's
+  HTTP API, which only the console and Rasa hold);
 - the input channel is always `rest` (a body cannot claim another channel), and the metadata
   `channel` is always "rest" (a caller's `locale` and other metadata are kept);
 - the message goes through `redact_credentials` before Rasa sees it;
@@ -31,6 +35,7 @@ Environment variables:
 
 import logging
 import os
+import unicodedata
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
@@ -68,10 +73,34 @@ _turn_failures: ContextVar[list[BaseException] | None] = ContextVar("rest_turn_f
 _agent: ContextVar[Any | None] = ContextVar("rest_agent", default=None)
 
 
+CONSOLE_PREFIX = "console-try-"  # the agents' console's "try it" conversations (services.console)
+CONSOLE_PROOF_HEADER = "x-rasa-token"
+_INVISIBLE_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+
+
+def normalised_sender(sender_id: str) -> str:
+    """The sender id as one spelling: compatibility characters folded (NFKC), outer spaces cut."""
+    return unicodedata.normalize("NFKC", sender_id).strip()
+
+
 def in_platform_namespace(sender_id: str) -> bool:
-    """Whether `sender_id` names a platform conversation (`telegram:42`, in any case or spacing)."""
-    prefix, separator, _ = sender_id.partition(":")
-    return bool(separator) and prefix.strip().lower() in PLATFORM_CHANNELS
+    """Whether `sender_id` names a platform conversation (`telegram:42`, in any case, spacing or
+    width)."""
+    prefix, separator, _ = normalised_sender(sender_id).partition(":")
+    return bool(separator) and prefix.strip().casefold() in PLATFORM_CHANNELS
+
+
+def sender_refusal(sender_id: str, console_proof: str) -> HTTPResponse | None:
+    """Why a sender id is not accepted (an error answer), or None when it is."""
+    if any(unicodedata.category(c) in _INVISIBLE_CATEGORIES for c in sender_id):
+        return error(400, "sender must not contain control or formatting characters")
+    if in_platform_namespace(sender_id):
+        return error(403, "sender ids of platform conversations are not accepted here")
+    if normalised_sender(sender_id).casefold().startswith(CONSOLE_PREFIX):
+        expected = os.environ.get("RASA_AUTH_TOKEN", "").strip()
+        if not expected or not secret_matches(expected, console_proof):
+            return error(403, "sender ids of the console's conversations are not accepted here")
+    return None
 
 
 class RestInput(RasaRestInput):
@@ -152,13 +181,18 @@ class RestInput(RasaRestInput):
                 400,
                 f"sender must be 1-{MAX_SENDER_CHARS} characters of valid Unicode without control characters",
             )
-        if in_platform_namespace(sender):
-            return error(403, "sender ids of platform conversations are not accepted here")
+        refusal = sender_refusal(sender, request.headers.get(CONSOLE_PROOF_HEADER, ""))
+        if refusal is not None:
+            return refusal
         if not isinstance(message, str):
             return error(400, "message must be a string")
         if "metadata" in body and not isinstance(body["metadata"], (dict, type(None))):
             return error(400, "metadata must be an object")
         return None
+
+    async def _extract_sender(self, req: Request) -> str | None:
+        """The normalised sender id: one conversation however its characters were spelled."""
+        return normalised_sender(req.json["sender"])
 
     def _extract_message(self, req: Request) -> str | None:
         """The message repaired, cut at MAX_MESSAGE_CHARS, with credentials redacted."""

@@ -1,7 +1,11 @@
 """X (Twitter) direct messages via the Account Activity API: webhook at /webhooks/twitter/webhook.
 
 X checks the webhook with a CRC challenge (GET with `crc_token`, answered at once with the HMAC
-of the token) at registration and about hourly; every event POST carries
+of the token) at registration and about hourly. The answer is computed with the same key and
+format as an event's signature, so answering any token would sign any body a caller chooses
+(send a forged DM event as `crc_token`, get its signature back, POST it): only tokens of the
+shape X sends (letters, digits and the base64/UUID punctuation, at most 256 characters, never
+`{`, so never a JSON body) are answered, anything else gets 400. Every event POST carries
 `x-twitter-webhooks-signature`, the base64 HMAC-SHA256 of the raw body with the consumer secret,
 checked here in constant time (403 when missing or wrong). `direct_message_events` are parsed
 with their HTML entities unescaped; the account's own DMs (X delivers those too) are skipped; a
@@ -23,6 +27,7 @@ Environment variables (the four secrets switch the channel on; none: off; some: 
 import base64
 import html
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -73,6 +78,15 @@ MAX_INCOMING_CHARS = 10000
 MAX_QUICK_REPLIES = 20
 MAX_LABEL_CHARS = 36
 MAX_METADATA_CHARS = 1000
+# What X sends as `crc_token`: a random base64/base64url string (a UUID in published samples; a
+# `+` arrives as a space when the query is decoded). A webhook body is a JSON object, which always
+# contains `{`, so an accepted token can never be turned into an event signature.
+CRC_TOKEN = re.compile(r"[A-Za-z0-9 _+/=.-]{1,256}")
+
+
+def is_crc_token(token: str) -> bool:
+    """Whether `token` has the shape of a CRC token X sends (and so is not a webhook body)."""
+    return CRC_TOKEN.fullmatch(token) is not None
 
 
 def crc_response_token(consumer_secret: str, crc_token: str) -> str:
@@ -254,6 +268,8 @@ class TwitterInput(InputChannel):
             token = request.args.get("crc_token")
             if not token:
                 return error(400, "crc_token missing")
+            if not is_crc_token(token):
+                return error(400, "crc_token is not a CRC token")
             return response.json({"response_token": crc_response_token(secret, token)})
 
         @blueprint.route("/webhook", methods=["POST"])

@@ -17,10 +17,11 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
-from ops.environment import ROOT, local_environment
+from ops.environment import ROOT, for_child, local_environment
 from ops.processes import Service, Supervisor, stop_on_signals
 from ops.services import (
     MODELS,
+    RASA_SECRETS,
     account_service,
     action_server,
     console_server,
@@ -138,7 +139,8 @@ def command_shell(args: argparse.Namespace) -> int:
                 "--port",
                 env["RASA_PORT"],
             ],
-            env=env,
+            env=for_child(env, RASA_SECRETS),
+            umask=0o077,
         )
     except KeyboardInterrupt:
         return 0
@@ -191,5 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "telegram-webhook": command_telegram_webhook,
     }
     os.chdir(ROOT)
-    (ROOT / "var").mkdir(exist_ok=True)  # the SQLite files of endpoints.yml and the account service
+    (ROOT / "var").mkdir(mode=0o700, exist_ok=True)  # the SQLite files of endpoints.yml and the services
+    for database in (ROOT / "var").glob("*.db*"):  # created world-readable by earlier versions
+        database.chmod(0o600)
     return handlers[args.command](args)

@@ -11,7 +11,14 @@ Writes, per language, `report.json` (per-intent precision/recall/F1) and
 `errors.json` (each misread message with what it was taken for) under
 `results/nlu/<language>/`, and `results/nlu/summary.json`.
 
+Before that (it takes a second), the credential redaction is measured on its own held-out corpus
+(tests/data/redaction/): recall over secret-bearing messages and the false-positive rate over
+innocent ones, per language, printed and written to `<out>/redaction.json`. The thresholds the
+product holds itself to (recall >= 0.98, false positives <= 1 %) are checked by
+tests/security/test_redaction_corpus.py.
+
     python -m ops.evaluation [--folds 5] [--languages en ru fr] [--out results/nlu]
+                             [--redaction-only]
 """
 
 import argparse
@@ -32,6 +39,9 @@ import yaml
 from bot.languages import LANGUAGES
 
 ROOT = Path(__file__).resolve().parent.parent
+REDACTION_CORPUS = ROOT / "tests" / "data" / "redaction"
+# The corpus's `context` values, as the requested slot the redaction is told about.
+_CORPUS_CONTEXTS = {"email_prompt": "email"}
 logger = logging.getLogger(__name__)
 
 
@@ -170,6 +180,60 @@ async def cross_validate(
     return summary
 
 
+def redaction_report(
+    corpus: Path = REDACTION_CORPUS, languages: Sequence[str] = LANGUAGES
+) -> dict[str, dict[str, Any]]:
+    """Recall and false-positive rate of `bot.redaction` per language, with the misses.
+
+    A secret-bearing message is caught when none of its secrets is left in the redacted text;
+    an innocent message is a false positive when redaction changes it at all.
+    """
+    from bot.redaction import redact_credentials
+
+    report: dict[str, dict[str, Any]] = {}
+    for lang in languages:
+        rows = [
+            json.loads(line)
+            for line in (corpus / f"{lang}.jsonl").read_text(encoding="utf-8").splitlines()
+            if line
+        ]
+        missed, flagged, secret_rows = [], [], 0
+        for row in rows:
+            slot = _CORPUS_CONTEXTS.get(row.get("context", ""))
+            redacted = redact_credentials(row["text"], requested_slot=slot)
+            if row["secrets"]:
+                secret_rows += 1
+                if any(secret in redacted for secret in row["secrets"]):
+                    missed.append(
+                        {"text": row["text"], "redacted": redacted, "category": row.get("category")}
+                    )
+            elif redacted != row["text"]:
+                flagged.append({"text": row["text"], "redacted": redacted, "category": row.get("category")})
+        innocent = len(rows) - secret_rows
+        report[lang] = {
+            "secret_messages": secret_rows,
+            "innocent_messages": innocent,
+            "recall": round(1 - len(missed) / max(1, secret_rows), 4),
+            "false_positive_rate": round(len(flagged) / max(1, innocent), 4),
+            "missed": missed,
+            "false_positives": flagged,
+        }
+    return report
+
+
+def print_redaction_report(report: dict[str, dict[str, Any]], out: Path) -> None:
+    """One line per language, and the full report (misses included) in `out`/redaction.json."""
+    for lang, figures in report.items():
+        print(
+            f"[{lang}] redaction recall {figures['recall']:.3f} "
+            f"({figures['secret_messages']} secret-bearing messages), false positives "
+            f"{figures['false_positive_rate']:.2%} ({figures['innocent_messages']} innocent)",
+            flush=True,
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "redaction.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+
+
 def main(argv: Sequence[str] = ()) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(
@@ -187,9 +251,17 @@ def main(argv: Sequence[str] = ()) -> int:
     parser.add_argument(
         "--config", type=Path, default=ROOT / "config.yml", help="the pipeline to judge (default config.yml)"
     )
+    parser.add_argument(
+        "--redaction-only",
+        action="store_true",
+        help="measure the credential redaction only (no cross-validation)",
+    )
     args = parser.parse_args(list(argv) or None)
     if args.folds < 2:
         parser.error("--folds must be at least 2")
+    print_redaction_report(redaction_report(languages=args.languages), args.out)
+    if args.redaction_only:
+        return 0
     logging.basicConfig(level=logging.WARNING)
     summary = asyncio.run(cross_validate(args.languages, args.folds, args.out, args.config))
     for lang, figures in summary["languages"].items():

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import IO, NoReturn, TextIO
 from urllib.parse import urlsplit
 
+from ops.environment import for_child
+
 STOP_GRACE_SECONDS = 10.0
 FIRST_RESTART_DELAY = 1.0
 MAX_RESTART_DELAY = 30.0
@@ -50,6 +52,10 @@ class Service:
     cwd: str | None = None
     # Variables this service gets on top of the supervisor's environment.
     env: dict[str, str] = field(default_factory=dict)
+    # The secret variables it uses: it gets only those (ops.environment.for_child) and creates its
+    # files owner-only (umask 077, so its SQLite databases are 0600); None leaves both alone (the
+    # Debian servers, whose needs are their own).
+    secrets: Sequence[str] | None = None
     process: subprocess.Popen | None = field(default=None, repr=False)
     started_at: float = field(default=0.0, repr=False)
     restart_delay: float = field(default=FIRST_RESTART_DELAY, repr=False)
@@ -114,7 +120,8 @@ class Supervisor:
         service.started_at = time.monotonic()
         service.process = subprocess.Popen(
             list(service.argv),
-            env={**self.env, **service.env},
+            env={**for_child(self.env, service.secrets), **service.env},
+            umask=-1 if service.secrets is None else 0o077,
             cwd=service.cwd,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

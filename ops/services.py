@@ -6,10 +6,22 @@ One definition per server keeps the three ways of starting the product from drif
 import sys
 from pathlib import Path
 
-from ops.environment import ROOT
+from ops.environment import PLATFORM_SECRETS, ROOT
 from ops.processes import Service
 
 MODELS = ROOT / "models"
+# The secret variables each server uses (ops.processes.Service.secrets): it gets no other.
+ACCOUNT_SECRETS = ("ACCOUNT_API_TOKEN", "ACCOUNT_DATABASE_URL")
+ACTION_SECRETS = ("ACCOUNT_API_TOKEN",)
+RASA_SECRETS = ("RASA_AUTH_TOKEN", "TRACKER_DB_PASSWORD", "LOCK_STORE_PASSWORD") + PLATFORM_SECRETS
+CONSOLE_SECRETS = (
+    "CONSOLE_SECRET_KEY",
+    "RASA_AUTH_TOKEN",
+    "REST_CHANNEL_TOKEN",
+    "CONSOLE_DB_URL",
+    "CONSOLE_TRACKER_DB_URL",
+    "ACCOUNT_API_TOKEN",  # for erasures
+)
 
 
 def python() -> str:
@@ -24,6 +36,7 @@ def account_service(env: dict[str, str]) -> Service:
         "accounts",
         [python(), "-m", "services.accounts", "--port", port],
         f"http://127.0.0.1:{port}/health",
+        secrets=ACCOUNT_SECRETS,
     )
 
 
@@ -39,6 +52,7 @@ def action_server(env: dict[str, str], port: str | None = None, name: str = "act
         [python(), "-m", "rasa_sdk", "--actions", "actions", "--port", port],
         f"http://127.0.0.1:{port}/health",
         env={"SANIC_HOST": env.get("ACTIONS_HOST", "127.0.0.1")},
+        secrets=ACTION_SECRETS,
     )
 
 
@@ -76,6 +90,7 @@ def rasa_server(
         ],
         f"http://127.0.0.1:{port}/",
         ready_timeout=300.0,
+        secrets=RASA_SECRETS,
     )
 
 
@@ -86,4 +101,5 @@ def console_server(env: dict[str, str]) -> Service:
         "console",
         [python(), "-m", "services.console", "serve", "--port", port],
         f"http://127.0.0.1:{port}/health",
+        secrets=CONSOLE_SECRETS,
     )

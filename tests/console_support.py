@@ -63,6 +63,8 @@ def console_env(work: Path, tracker_db: Path, rasa_url: str, rasa_token: str) ->
         "CONSOLE_SYNC_SECONDS": "0.5",
         "RASA_URL": rasa_url,
         "RASA_AUTH_TOKEN": rasa_token,
+        # No account service behind these consoles: a closed port, never the one `make run` serves.
+        "ACCOUNT_API_URL": f"http://127.0.0.1:{free_port()}",
     }
 
 

@@ -27,7 +27,9 @@ from rasa.shared.nlu.training_data.message import Message
 EDGE_TOKENS = 100
 EMAIL_TOKEN = "emailaddress"
 NUMBER_TOKEN = "numbervalue"
-_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
+# A bounded local part and domain labels without dots, so that no search backtracks more than
+# linearly on a long word.
+_EMAIL = re.compile(r"[^\s@]{1,64}@[^\s@.]+(?:\.[^\s@.]*)*\.[^\s@.]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 

@@ -5,16 +5,17 @@ schema check would come back without a word)."""
 from typing import Any
 
 
-def require_method(owner: type, name: str) -> None:
-    """Fails unless `owner` (or a base) still defines the method `name`."""
+def require_method(owner: Any, name: str) -> None:
+    """Fails unless `owner` (a class, or a module for a function) still defines `name`."""
     if not callable(getattr(owner, name, None)):
+        where = f"{owner.__module__}.{owner.__qualname__}" if isinstance(owner, type) else owner.__name__
         raise RuntimeError(
-            f"{owner.__module__}.{owner.__qualname__}.{name} is gone: bot.runtime changes it, so "
-            "this Rasa version needs bot.runtime to be updated before it can serve"
+            f"{where}.{name} is gone: bot.runtime changes it, so this Rasa version needs "
+            "bot.runtime to be updated before it can serve"
         )
 
 
-def replace_method(owner: type, name: str, replacement: Any) -> None:
+def replace_method(owner: Any, name: str, replacement: Any) -> None:
     """Sets `owner.name` to `replacement` after checking that Rasa still has that method."""
     require_method(owner, name)
     setattr(owner, name, replacement)

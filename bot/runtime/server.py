@@ -1,4 +1,4 @@
-"""`python -m bot.runtime ...`: Rasa's own command line with five changes to how it serves:
+"""`python -m bot.runtime ...`: Rasa's own command line with seven changes to how it serves:
 
 - **the action-response check, built once** (bot.runtime.action_responses: 34 ms of CPU per
   action call before);
@@ -11,6 +11,10 @@
 - **an honest answer when the action server is away** (bot.runtime.action_outage: a failed
   custom-action call ends the turn with "nothing was sent, a person can help" instead of Rasa's
   carrying on as if the action had run);
+- **every message redacted in the processor, knowing what was asked** (bot.runtime.redacting:
+  `make shell` and Rasa's own channels stored typed passwords in clear);
+- **Rasa's request size limit equal to the connectors'** (bot.runtime.request_limit: Sanic's
+  100 MB default let a body be read whole before the connectors refused it);
 - **the HTTP API token out of the process list**: `run --enable-api` without `--auth-token` takes
   the token from `RASA_AUTH_TOKEN`, so it is not on a command line every local user can read.
 
@@ -23,7 +27,7 @@ import sys
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
 
-from bot.runtime import action_outage
+from bot.runtime import action_outage, redacting, request_limit
 from bot.runtime.action_responses import action_response_validator, validate_action_result_with
 from bot.runtime.replace import replace_method
 from bot.runtime.unwrapped_store import unwrapped_tracker_store
@@ -36,6 +40,8 @@ def install() -> None:
     method replaced here."""
     replace_method(Agent, "_create_tracker_store", staticmethod(unwrapped_tracker_store))
     action_outage.install()
+    redacting.install()
+    request_limit.install()
     replace_method(
         RemoteAction, "_validate_action_result", validate_action_result_with(action_response_validator())
     )

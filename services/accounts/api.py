@@ -8,17 +8,18 @@ timing, whether or not the address has an account.
 """
 
 import hmac
+from datetime import timedelta
 
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, empty, json
 
-from services.accounts import links, registry
+from services.accounts import erasure, links, registry
 from services.accounts.errors import ApiError
 from services.accounts.idempotency import idempotent
 from services.accounts.mail import read_outbox, send_if_account_exists
-from services.accounts.openapi import openapi_document
-from services.accounts.ratelimit import count_request
+from services.accounts.openapi import MAX_CONVERSATION_ID, openapi_document
+from services.accounts.ratelimit import REQUESTER_HEADER, claim_fresh_email, count_conversation_request
 from services.accounts.tickets import open_ticket, read_ticket
 from services.accounts.validation import email_value, json_body
 
@@ -34,6 +35,8 @@ async def require_token(request: Request) -> None:
     valid = hmac.compare_digest(token.strip().encode(), expected.encode())
     if scheme.lower() != "bearer" or not valid:
         raise ApiError(401, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
+    if len(request.headers.get(REQUESTER_HEADER, "").strip()) > MAX_CONVERSATION_ID:
+        raise ApiError(400, "invalid_request")  # before an idempotent replay could answer
 
 
 @v1.post("/accounts")
@@ -62,12 +65,19 @@ async def delete_account(request: Request, email: str) -> HTTPResponse:
 
 
 async def _email_request(request: Request, kind: str) -> HTTPResponse:
-    """Counts the request against the address's limit, answers 202, and only then queues the email."""
+    """Applies the limits (services.accounts.ratelimit), answers 202, and only then queues the email.
+
+    Inside the address's resend window nothing is queued, and the answer is the same.
+    """
     email = email_value(json_body(request, "EmailOnly")["email"])
+    conversation = request.headers.get(REQUESTER_HEADER, "").strip()
     app = request.app
+    settings = app.ctx.settings
     with app.ctx.engine.begin() as conn:
-        count_request(conn, email)
-    app.add_task(send_if_account_exists(app.ctx.engine, app.ctx.settings, email, kind))
+        count_conversation_request(conn, conversation, settings.max_requests_per_conversation)
+        fresh = claim_fresh_email(conn, email, kind, timedelta(minutes=settings.resend_minutes))
+    if fresh:
+        app.add_task(send_if_account_exists(app.ctx.engine, settings, email, kind))
     return json({"status": "accepted"}, status=202)
 
 
@@ -103,6 +113,14 @@ async def get_support_ticket(request: Request, ticket_id: str) -> HTTPResponse:
     return json(ticket)
 
 
+@v1.post("/erasures")
+async def erase(request: Request) -> HTTPResponse:
+    body = json_body(request, "Erasure")
+    emails = [email_value(address) for address in body.get("emails", [])]
+    with request.app.ctx.engine.begin() as conn:
+        return json(erasure.erase(conn, body.get("conversation_ids", []), emails))
+
+
 @v1.get("/outbox")
 async def list_outbox(request: Request) -> HTTPResponse:
     if not request.app.ctx.settings.dev_outbox:
@@ -122,5 +140,9 @@ async def health(request: Request) -> HTTPResponse:
 
 @public.get("/openapi.json")
 async def openapi(request: Request) -> HTTPResponse:
-    """The contract, naming as its server the address it was fetched from, so tools can follow it."""
-    return json(openapi_document(f"{request.scheme}://{request.host}"))
+    """The contract, naming as its server the configured public URL (ACCOUNT_PUBLIC_URL).
+
+    Never the request's Host header: a client (or a cache in between) would otherwise follow
+    whatever host an attacker's request named.
+    """
+    return json(openapi_document(request.app.ctx.settings.public_url))

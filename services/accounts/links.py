@@ -21,8 +21,6 @@ from services.accounts.storage import link_tokens, utcnow
 # What a token lets its holder do.
 PASSWORD_RESET = "password_reset"
 DEVICE_CONFIRMATION = "device_confirmation"
-# Issued by an opened reset link: the right to submit the new-password form once.
-SET_PASSWORD = "set_password"
 
 
 def _digest(token: str) -> str:
@@ -30,7 +28,12 @@ def _digest(token: str) -> str:
 
 
 def issue(conn: Connection, email: str, purpose: str, ttl: timedelta) -> str:
-    """A new token for `email` and `purpose`; only its digest is stored."""
+    """A new token for `email` and `purpose`, ending the older ones; only its digest is stored.
+
+    Only the newest emailed link works, so a link found later in an old email (or a leaked
+    mailbox) opens nothing once a new one was sent.
+    """
+    revoke(conn, email, (purpose,))
     token = secrets.token_urlsafe(32)
     now = utcnow()
     conn.execute(

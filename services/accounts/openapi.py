@@ -19,6 +19,9 @@ _NO_NUL = "^[^\\x00]*$"
 
 _EMAIL: Schema = {"type": "string", "format": "email", "maxLength": 320}
 PASSWORD_MAX_LENGTH = 256
+MAX_CONVERSATION_ID = 256
+ERASURE_MAX_IDS = 20
+ERASURE_MAX_EMAILS = 10
 _PASSWORD: Schema = {"type": "string", "minLength": 1, "maxLength": PASSWORD_MAX_LENGTH}
 
 
@@ -51,12 +54,35 @@ REQUEST_SCHEMAS: dict[str, Schema] = {
             "summary": _text(4000),
         },
     ),
+    "Erasure": _object(
+        [],
+        {
+            # Bounded so that the largest body stays under the service's 64 KiB request limit.
+            "conversation_ids": {
+                "type": "array",
+                "maxItems": ERASURE_MAX_IDS,
+                "items": _text(MAX_CONVERSATION_ID),
+            },
+            "emails": {"type": "array", "maxItems": ERASURE_MAX_EMAILS, "items": _EMAIL},
+        },
+    ),
 }
 
 _TIMESTAMP: Schema = {"type": "string", "format": "date-time"}
 _TICKET_ID: Schema = {"type": "string", "pattern": "^[A-Z0-9]{10}$"}
 
+_COUNT: Schema = {"type": "integer", "minimum": 0}
 _RESPONSE_SCHEMAS: dict[str, Schema] = {
+    "Erased": _object(
+        ["support_tickets", "outbox_emails", "links", "idempotency_keys", "limit_records"],
+        {
+            "support_tickets": _COUNT,
+            "outbox_emails": _COUNT,
+            "links": _COUNT,
+            "idempotency_keys": _COUNT,
+            "limit_records": _COUNT,
+        },
+    ),
     "Account": _object(["email", "created_at"], {"email": {"type": "string"}, "created_at": _TIMESTAMP}),
     "Accepted": _object(["status"], {"status": {"type": "string", "enum": ["accepted"]}}),
     "TicketCreated": _object(["id"], {"id": _TICKET_ID}),
@@ -136,7 +162,7 @@ _UNAUTHORIZED = _json(
     {"WWW-Authenticate": {"schema": {"type": "string"}, "required": True}},
 )
 _RATE_LIMITED = _json(
-    "More than 3 reset or confirmation requests for this address in the last hour.",
+    "This conversation asked for too many emails in the last hour.",
     "RateLimited",
     {
         "Retry-After": {
@@ -158,6 +184,18 @@ _IDEMPOTENCY_KEY: Schema = {
 }
 
 
+_CONVERSATION_ID: Schema = {
+    "name": "X-Conversation-Id",
+    "in": "header",
+    "required": False,
+    "description": (
+        "The conversation asking (sent by the assistant's action server). One conversation may ask "
+        "for a limited number of emails an hour (429 beyond it); no other caller is refused."
+    ),
+    "schema": {"type": "string", "maxLength": MAX_CONVERSATION_ID},
+}
+
+
 def _body(schema_name: str) -> Schema:
     return {"required": True, "content": {"application/json": {"schema": _ref(schema_name)}}}
 
@@ -170,9 +208,10 @@ def _email_request(summary: str, email_kind: str) -> Schema:
             "description": (
                 "Answers 202 for every well-formed address, with an identical response whether or not "
                 f"an account exists; the {email_kind.replace('_', ' ')} email is queued only for an "
-                "existing account."
+                "existing account, and at most once per address in the resend window (a repeat "
+                "inside it is answered alike and sends nothing: the email already sent still works)."
             ),
-            "parameters": [_IDEMPOTENCY_KEY],
+            "parameters": [_IDEMPOTENCY_KEY, _CONVERSATION_ID],
             "requestBody": _body("EmailOnly"),
             "responses": {
                 "202": _json("Accepted.", "Accepted"),
@@ -287,6 +326,27 @@ def _paths() -> Schema:
                 },
             }
         },
+        "/v1/erasures": {
+            "post": {
+                "operationId": "erase",
+                "summary": "Erase what the service keeps about conversations and addresses.",
+                "description": (
+                    "Deletes the support tickets of the conversations or addresses, the emails "
+                    "queued to the addresses and their links, the idempotency keys of the conversations "
+                    "(keys that "
+                    "begin with the SHA-256 hex digest of the conversation id and ':', as the "
+                    "assistant sends them) and their rate-limit records. Erasing again finds "
+                    "nothing; the answer counts what was deleted."
+                ),
+                "requestBody": _body("Erasure"),
+                "responses": {
+                    "200": _json("What was deleted.", "Erased"),
+                    "400": _BAD_REQUEST,
+                    "401": _UNAUTHORIZED,
+                    "422": _json("Not an email address.", "InvalidEmail"),
+                },
+            }
+        },
         "/v1/outbox": {
             "get": {
                 "operationId": "list_outbox",
@@ -312,8 +372,9 @@ def _paths() -> Schema:
                 "operationId": "open_link",
                 "summary": "The page an emailed link opens; it works once, until it expires.",
                 "description": (
-                    "A device confirmation is done on opening; a password reset shows a form "
-                    "to choose a new password."
+                    "Opening changes nothing (mail scanners open links too): a device confirmation "
+                    "shows a button that confirms it with a POST; a password reset shows a form to "
+                    "choose a new password."
                 ),
                 "security": [],
                 "parameters": [
@@ -325,22 +386,21 @@ def _paths() -> Schema:
                 },
             },
             "post": {
-                "operationId": "set_password",
-                "summary": "The new-password form shown by a password reset link.",
+                "operationId": "use_link",
+                "summary": "Uses the link once: confirms the device, or sets the new password.",
+                "description": "A password reset needs the form's `password`; a device confirmation nothing.",
                 "security": [],
                 "parameters": [
                     {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}
                 ],
                 "requestBody": {
-                    "required": True,
+                    "required": False,
                     "content": {
-                        "application/x-www-form-urlencoded": {
-                            "schema": _object(["password"], {"password": _PASSWORD})
-                        }
+                        "application/x-www-form-urlencoded": {"schema": _object([], {"password": _PASSWORD})}
                     },
                 },
                 "responses": {
-                    "200": _html("The password was changed."),
+                    "200": _html("The device was confirmed, or the password was changed."),
                     "400": _html("The form was malformed."),
                     "410": _html("The form was used already, expired, or never existed."),
                     "422": _html("The password was refused; the form is shown again."),
@@ -351,10 +411,15 @@ def _paths() -> Schema:
             "get": {
                 "operationId": "outbox_page",
                 "summary": "Every email sent, newest first (development only).",
-                "description": "Served only when ACCOUNT_DEV_OUTBOX=1; 404 otherwise.",
-                "security": [],
+                "description": (
+                    "Served only when ACCOUNT_DEV_OUTBOX=1 (404 otherwise), to holders of the API "
+                    "token: as a bearer token, or as the password of HTTP Basic authentication so "
+                    "that a browser can ask for it."
+                ),
+                "security": [{"bearerAuth": []}, {"basicAuth": []}],
                 "responses": {
                     "200": _html("The outbox."),
+                    "401": _UNAUTHORIZED,
                     "404": _json("The outbox is switched off.", "NotFound"),
                 },
             }
@@ -372,14 +437,18 @@ def openapi_document(server_url: str) -> Schema:
             "description": (
                 "Every /v1 call needs 'Authorization: Bearer <token>'. Errors are JSON "
                 '{"error": "..."}. Reset and confirmation requests answer alike whether or not an '
-                "account exists, and are limited to 3 per address per hour."
+                "account exists; an address gets at most one email of a kind per resend window, and "
+                "one conversation a limited number an hour."
             ),
         },
         "servers": [{"url": server_url}],
         "security": [{"bearerAuth": []}],
         "paths": _paths(),
         "components": {
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "basicAuth": {"type": "http", "scheme": "basic"},
+            },
             "schemas": {**REQUEST_SCHEMAS, **_RESPONSE_SCHEMAS},
         },
     }

@@ -85,7 +85,7 @@ def delete_account(engine: Engine, email: str) -> None:
             return
         conn.execute(delete(deleted_addresses).where(deleted_addresses.c.email == email))
         conn.execute(deleted_addresses.insert().values(email=email, deleted_at=utcnow()))
-        links.revoke(conn, email, (links.PASSWORD_RESET, links.DEVICE_CONFIRMATION, links.SET_PASSWORD))
+        links.revoke(conn, email, (links.PASSWORD_RESET, links.DEVICE_CONFIRMATION))
 
 
 async def change_password(engine: Engine, email: str, password: str) -> bool:
@@ -99,5 +99,5 @@ async def change_password(engine: Engine, email: str, password: str) -> bool:
         changed = conn.execute(
             update(accounts).where(accounts.c.email == email).values(password_hash=password_hash)
         ).rowcount
-        links.revoke(conn, email, (links.PASSWORD_RESET, links.SET_PASSWORD))
+        links.revoke(conn, email, (links.PASSWORD_RESET,))
     return changed == 1

@@ -89,12 +89,21 @@ outbox = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
-# One row per reset or confirmation request, for the per-address rate limit.
-address_requests = Table(
-    "address_requests",
+# When the last email of each kind went to each address (as a digest), for the resend window.
+email_sends = Table(
+    "email_sends",
+    metadata,
+    Column("address_sha256", String(64), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("sent_at", UTCDateTime, nullable=False, index=True),
+)
+
+# One row per email request of a conversation (as a digest), for the per-conversation limit.
+conversation_requests = Table(
+    "conversation_requests",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("address_sha256", String(64), nullable=False, index=True),
+    Column("requester_sha256", String(64), nullable=False, index=True),
     Column("created_at", UTCDateTime, nullable=False, index=True),
 )
 

@@ -17,6 +17,7 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse, html
 
+from actions.account_api import AccountApiClient
 from services.console.auth import Sessions, Throttle
 from services.console.rasa_api import RasaClient
 from services.console.review import domain_intents
@@ -89,6 +90,8 @@ def _install_sync(app: Sanic, settings: Settings) -> None:
         app_.ctx.rasa = RasaClient(
             settings.rasa_url, settings.rasa_token, settings.rest_token, settings.rasa_timeout
         )
+        # Asked to erase its copies of an erased conversation; without a token it says it cannot.
+        app_.ctx.accounts = AccountApiClient(settings.account_api_url, settings.account_api_token or "")
         app_.ctx.sync_task = loop.create_task(keep_in_sync())
 
     @app.before_server_stop

@@ -8,9 +8,13 @@
   CONSOLE_SECRET_KEY, so a copy of the table signs no one in.
 - The CSRF token of a session is another HMAC of the cookie value: nothing to
   store, and useless without the cookie.
-- Failed sign-ins are counted per name and per client address (as digests);
-  past the limit within the window, attempts are refused without checking the
-  password, so guessing costs the attacker the window each time.
+- Sign-in attempts are counted per name and per client address (as digests)
+  *before* the password is checked, each with one guarded update, so that N
+  simultaneous guesses get at most the limit of password checks (counting
+  failures afterwards let 40 parallel guesses all through). Past the limit
+  within the window, attempts are refused without checking the password, so
+  guessing costs the attacker the window each time; a successful sign-in
+  forgets the name's count and gives the address its attempt back.
 """
 
 import hashlib
@@ -19,15 +23,16 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import and_, case, delete, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from zxcvbn import zxcvbn
 
-from services.console.schema import login_failures, sessions, users
+from services.console.schema import login_attempts, sessions, users
 
 ROLES = ("agent", "admin")
 MIN_PASSWORD_LENGTH = 12
@@ -148,11 +153,16 @@ class Sessions:
         return sender
 
 
+class _Refused(Exception):
+    """Rolls back the attempt's transaction: one of its keys was at its limit."""
+
+
 class Throttle:
-    """Counts failed sign-ins per name and per client address, and says when to stop listening.
+    """Counts sign-in attempts per name and per client address, and says when to stop listening.
 
     An address gets ADDRESS_FACTOR times the limit of a name, so that colleagues
-    behind one office address do not lock each other out as quickly.
+    behind one office address do not lock each other out as quickly. Windows are
+    fixed: a key's count starts again `window_minutes` after its first attempt.
     """
 
     ADDRESS_FACTOR = 4
@@ -169,32 +179,52 @@ class Throttle:
             (self._digest(f"login-address:{address}"), self._max * self.ADDRESS_FACTOR),
         ]
 
-    def blocked(self, name: str, address: str) -> bool:
-        """Whether the name or the address has reached its limit within the window."""
-        since = time.time() - self._window
-        with self._engine.connect() as connection:
-            for key, limit in self._keys(name, address):
-                count = connection.execute(
-                    select(func.count())
-                    .select_from(login_failures)
-                    .where(and_(login_failures.c.key_digest == key, login_failures.c.at > since))
-                ).scalar()
-                if count >= limit:
-                    return True
-        return False
-
-    def failed(self, name: str, address: str) -> None:
-        """Counts one failure against the name and the address (and forgets expired ones)."""
+    def admit(self, name: str, address: str) -> bool:
+        """Counts one attempt for the name and the address, or refuses it (counting nothing) when
+        either is at its limit. Atomic: the count is raised by an update that re-checks the limit."""
         now = time.time()
-        with self._engine.begin() as connection:
-            connection.execute(delete(login_failures).where(login_failures.c.at < now - self._window))
-            connection.execute(
-                insert(login_failures),
-                [{"key_digest": key, "at": now} for key, _ in self._keys(name, address)],
-            )
+        since = now - self._window
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(
+                    delete(login_attempts).where(login_attempts.c.window_start < since - self._window)
+                )
+                for key, limit in self._keys(name, address):
+                    self._ensure_row(connection, key, now)
+                    expired = login_attempts.c.window_start <= since
+                    counted = connection.execute(
+                        update(login_attempts)
+                        .where(
+                            and_(
+                                login_attempts.c.key_digest == key, expired | (login_attempts.c.count < limit)
+                            )
+                        )
+                        .values(
+                            count=case((expired, 1), else_=login_attempts.c.count + 1),
+                            window_start=case((expired, now), else_=login_attempts.c.window_start),
+                        )
+                    ).rowcount
+                    if counted != 1:
+                        raise _Refused()
+        except _Refused:
+            return False
+        return True
 
-    def succeeded(self, name: str) -> None:
-        """Forgets the failures of a name that has just signed in."""
-        key = self._keys(name, "")[0][0]
+    @staticmethod
+    def _ensure_row(connection: Any, key: str, now: float) -> None:
+        exists = connection.execute(
+            select(login_attempts.c.key_digest).where(login_attempts.c.key_digest == key)
+        ).first()
+        if exists is None:
+            connection.execute(insert(login_attempts).values(key_digest=key, window_start=now, count=0))
+
+    def succeeded(self, name: str, address: str) -> None:
+        """Forgets the attempts of a name that has just signed in; its address gets one back."""
+        name_key, address_key = (key for key, _ in self._keys(name, address))
         with self._engine.begin() as connection:
-            connection.execute(delete(login_failures).where(login_failures.c.key_digest == key))
+            connection.execute(delete(login_attempts).where(login_attempts.c.key_digest == name_key))
+            connection.execute(
+                update(login_attempts)
+                .where(and_(login_attempts.c.key_digest == address_key, login_attempts.c.count > 0))
+                .values(count=login_attempts.c.count - 1)
+            )

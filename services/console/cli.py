@@ -11,13 +11,17 @@ on stderr and exit status 2, not a traceback.
 """
 
 import argparse
+import asyncio
 import getpass
 import logging
+import os
+import pwd
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ops.environment import local_environment
+from services.console import audit
 from services.console.auth import ROLES
 from services.console.settings import Settings, SettingsError, load_settings
 
@@ -68,6 +72,16 @@ def command_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def operator(role: str = "") -> str:
+    """Who runs this command, as the audit trail names them: the system account, which the
+    operator cannot choose from the command line (unlike a typed name)."""
+    try:
+        account = pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        account = f"uid {os.getuid()}"
+    return f"cli:{account}" + (f" ({role})" if role else "")
+
+
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\n")
@@ -83,9 +97,11 @@ def command_create_user(settings: Settings, args: argparse.Namespace) -> int:
 
     try:
         password = _read_password(args.password_stdin)
-        user = create_user(open_console_db(settings.console_db_url), args.username, password, args.role)
+        console = open_console_db(settings.console_db_url)
+        user = create_user(console, args.username, password, args.role)
     except (AccountError, ValueError) as error:
         return _fail(str(error))
+    audit.record(console, operator(), "create_user", None, f"{user.role} {user.username}")
     print(f"created {user.role} {user.username}")
     return 0
 
@@ -97,7 +113,7 @@ def command_purge(settings: Settings, args: argparse.Namespace) -> int:
     tracker, console = _engines(settings)
     sync(tracker, console, settings.low_confidence)
     days = args.days or settings.retention_days
-    erased = purge(tracker, console, days, args.by)
+    erased = purge(tracker, console, days, operator(args.by))
     print(
         f"purged {len(erased.conversation_ids)} conversations ({erased.event_count} events) "
         f"idle for more than {days:g} days"
@@ -106,7 +122,8 @@ def command_purge(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def command_erase(settings: Settings, args: argparse.Namespace) -> int:
-    from services.console.retention import conversations_mentioning, erase
+    from actions.account_api import AccountApiClient, AccountApiUnavailable
+    from services.console.retention import conversations_mentioning, erase, erase_in_account_service
 
     tracker, console = _engines(settings)
     ids: list[str] = list(args.conversation or [])
@@ -120,11 +137,29 @@ def command_erase(settings: Settings, args: argparse.Namespace) -> int:
     if args.dry_run:
         print("\n".join(sorted(set(ids))))
         return 0
-    erased = erase(tracker, console, ids, args.by)
+    erased = erase(tracker, console, ids, operator(), f"requested by {args.by}")
     print(
         f"erased {len(erased.conversation_ids)} conversations ({erased.event_count} events): "
         + ", ".join(erased.conversation_ids)
     )
+    if not erased.conversation_ids:
+        return 0
+    if not settings.account_api_token:
+        print(
+            "warning: ACCOUNT_API_TOKEN is not set, so the account service's copies (tickets, "
+            "queued emails, idempotency keys) were not erased",
+            file=sys.stderr,
+        )
+        return 0
+    client = AccountApiClient(settings.account_api_url, settings.account_api_token or "")
+    try:
+        counts = asyncio.run(erase_in_account_service(client, console, erased, operator()))
+    except AccountApiUnavailable as failure:
+        return _fail(
+            f"the account service's copies were not erased ({failure}); run the same "
+            "command again once it answers"
+        )
+    print("account service: " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items())))
     return 0
 
 
@@ -142,13 +177,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     purge = commands.add_parser("purge", help="erase conversations idle for more than the retention period")
     purge.add_argument("--days", type=float, help="retention in days (default $CONSOLE_RETENTION_DAYS or 90)")
-    purge.add_argument("--by", default="retention", help="who runs the purge, for the record")
+    purge.add_argument(
+        "--by",
+        default="retention",
+        help="what runs the purge (e.g. the timer), recorded beside the system account",
+    )
     erase = commands.add_parser("erase", help="erase a customer's conversations everywhere, on request")
     erase.add_argument("--conversation", action="append", metavar="ID", help="a conversation id (repeatable)")
     erase.add_argument(
         "--mentioning", metavar="TEXT", help="every conversation containing TEXT, e.g. an address"
     )
-    erase.add_argument("--by", required=True, help="who asks for the erasure, for the record")
+    erase.add_argument(
+        "--by",
+        required=True,
+        help="who asked for the erasure (recorded as the request; the actor recorded is "
+        "the system account running this command)",
+    )
     erase.add_argument("--dry-run", action="store_true", help="list the conversation ids, erase nothing")
     return parser
 

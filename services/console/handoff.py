@@ -18,6 +18,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from bot.redaction import redact_credentials
 from services.console import audit, catalog
 from services.console.auth import User
 from services.console.queries import summary_of
@@ -92,8 +93,12 @@ def _release(engine: Engine, conversation_id: str) -> None:
 
 
 async def reply(engine: Engine, rasa: RasaClient, conversation_id: str, agent: User, text: str) -> None:
-    """Sends the agent's message to the customer, on the channel they wrote from."""
-    text = text.strip()
+    """Sends the agent's message to the customer, on the channel they wrote from.
+
+    Redacted like everything stored: a reply is kept in the transcript, and a password has no
+    place in a support chat whichever side types it.
+    """
+    text = redact_credentials(text.strip())
     if not text:
         raise HandoffError("the reply is empty")
     if len(text) > MAX_REPLY_CHARACTERS:
@@ -101,6 +106,7 @@ async def reply(engine: Engine, rasa: RasaClient, conversation_id: str, agent: U
     if holder(engine, conversation_id) != agent.username:
         raise HandoffError("take the conversation over before replying")
     await rasa.append_events(conversation_id, [_utterance(text, agent)])
+    audit.record(engine, agent.username, "reply", conversation_id)
 
 
 async def hand_back(

@@ -52,8 +52,14 @@ class RasaClient:
         )
 
     async def say(self, sender: str, text: str) -> list[dict[str, Any]]:
-        """Sends a customer message on the REST channel; returns the assistant's replies."""
-        headers = {"Authorization": f"Bearer {self._rest_token}"} if self._rest_token else {}
+        """Sends a customer message on the REST channel; returns the assistant's replies.
+
+        `X-Rasa-Token` proves to the REST channel that the console sends (connectors.rest keeps
+        the console's `console-try-` senders for it).
+        """
+        headers = {"X-Rasa-Token": self._token}
+        if self._rest_token:
+            headers["Authorization"] = f"Bearer {self._rest_token}"
         response = await self._post(
             f"{self._base}/webhooks/rest/webhook", json={"sender": sender, "message": text}, headers=headers
         )

@@ -10,17 +10,23 @@ conversation ids, which is its purpose.
 - `purge`: conversations whose last activity is older than CONSOLE_RETENTION_DAYS.
 - `erase`: the conversations a customer asks to have erased, by id, or found by
   an address or another exact string that occurs in them (`conversations_mentioning`).
+  The account service keeps copies too (tickets, queued emails, idempotency keys,
+  rate-limit records): `erase_in_account_service` asks it to delete those of the
+  erased conversations and of the addresses they contained.
 """
 
 import json
+import re
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, distinct, func, insert, select
 from sqlalchemy.engine import Engine
 
+from services.accounts.openapi import ERASURE_MAX_EMAILS, ERASURE_MAX_IDS
+from services.accounts.rules import InvalidEmail, canonical_email
 from services.console import audit
 from services.console.queries import contains_pattern
 from services.console.schema import (
@@ -35,15 +41,21 @@ from services.console.schema import (
 )
 from services.console.sync import chunks
 
+if TYPE_CHECKING:
+    from actions.account_api import AccountApiClient
+
 _CONSOLE_TABLES = (summaries, conversation_intents, tags, notes, corrections, handoffs)
+# An address anywhere in an event's JSON (bounded parts: linear on any text).
+_ADDRESS = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}")
 
 
 @dataclass(frozen=True)
 class Erased:
-    """What one purge or erasure removed."""
+    """What one purge or erasure removed, and the addresses the conversations contained."""
 
     conversation_ids: list[str]
     event_count: int
+    addresses: list[str] = field(default_factory=list)
 
 
 def _present(tracker: Engine, console: Engine, ids: list[str]) -> list[str]:
@@ -66,10 +78,27 @@ def _present(tracker: Engine, console: Engine, ids: list[str]) -> list[str]:
     return sorted(found)
 
 
+def _valid_addresses(found: Iterable[str]) -> list[str]:
+    """The canonical forms of the real addresses among `found` (what the account service keys by)."""
+    valid = []
+    for candidate in found:
+        try:
+            valid.append(canonical_email(candidate))
+        except InvalidEmail:
+            continue
+    return valid
+
+
 def _remove(tracker: Engine, console: Engine, ids: list[str], actor: str, kind: str) -> Erased:
     """Deletes `ids` everywhere, then writes the erasure record."""
     removed_events = 0
+    addresses = set()
     for chunk in chunks(ids):
+        with tracker.connect() as connection:
+            for data in connection.execute(
+                select(events.c.data).where(events.c.sender_id.in_(chunk))
+            ).scalars():
+                addresses.update(_valid_addresses(_ADDRESS.findall(data or "")))
         with tracker.begin() as connection:
             removed_events += connection.execute(delete(events).where(events.c.sender_id.in_(chunk))).rowcount
         with console.begin() as connection:
@@ -85,18 +114,51 @@ def _remove(tracker: Engine, console: Engine, ids: list[str], actor: str, kind: 
                 event_count=removed_events,
             )
         )
-    return Erased(ids, removed_events)
+    return Erased(ids, removed_events, sorted(addresses))
 
 
-def erase(tracker: Engine, console: Engine, conversation_ids: Iterable[str], actor: str) -> Erased:
-    """Erases the given conversations everywhere; ids with nothing stored are left out of the record."""
+def erase(
+    tracker: Engine,
+    console: Engine,
+    conversation_ids: Iterable[str],
+    actor: str,
+    reason: str = "erasure on request",
+) -> Erased:
+    """Erases the given conversations everywhere; ids with nothing stored are left out of the record.
+
+    `actor` is the signed-in agent or the system account that ran the command; `reason` says on
+    whose request.
+    """
     ids = _present(tracker, console, sorted({cid for cid in conversation_ids if cid}))
     if not ids:
         return Erased([], 0)
     erased = _remove(tracker, console, ids, actor, "erasure")
     for cid in ids:
-        audit.record(console, actor, "erase", cid, "erasure on request")
+        audit.record(console, actor, "erase", cid, reason)
     return erased
+
+
+async def erase_in_account_service(
+    client: "AccountApiClient", console: Engine, erased: Erased, actor: str
+) -> dict[str, int]:
+    """Asks the account service to delete its records of what `erased` removed; records the counts
+    (never the addresses) in the audit trail. Raises AccountApiUnavailable when it cannot."""
+    totals: dict[str, int] = {}
+    ids, addresses = list(erased.conversation_ids), list(erased.addresses)
+    while ids or addresses:
+        batch_ids, ids = ids[:ERASURE_MAX_IDS], ids[ERASURE_MAX_IDS:]
+        batch_addresses, addresses = addresses[:ERASURE_MAX_EMAILS], addresses[ERASURE_MAX_EMAILS:]
+        for name, count in (await client.erase(batch_ids, batch_addresses)).items():
+            totals[name] = totals.get(name, 0) + int(count)
+    audit.record(
+        console,
+        actor,
+        "erase",
+        None,
+        "account service: "
+        + ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in sorted(totals.items())),
+    )
+    return totals
 
 
 def purge(tracker: Engine, console: Engine, days: float, actor: str) -> Erased:

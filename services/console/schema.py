@@ -74,14 +74,14 @@ sessions = Table(
     Column("try_sender", String(64)),
 )
 
-# One row per failed sign-in, under a digest of the name or the client address.
-login_failures = Table(
-    "login_failures",
+# Sign-in attempts in the current window, per digest of a name or a client address: one row per
+# key, so that counting an attempt is a single guarded update (services.console.auth.Throttle).
+login_attempts = Table(
+    "login_attempts",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("key_digest", String(64), nullable=False),
-    Column("at", Float, nullable=False),
-    Index("ix_login_failures_key_at", "key_digest", "at"),
+    Column("key_digest", String(64), primary_key=True),
+    Column("window_start", Float, nullable=False),
+    Column("count", Integer, nullable=False),
 )
 
 sync_state = Table(

@@ -14,6 +14,9 @@ proxy in production, so everything that differs between the two is a variable
   agent replies and resume.
 - REST_CHANNEL_TOKEN [unset]: sent as a bearer token by the "try it" page when the REST
   channel is protected.
+- ACCOUNT_API_URL [http://127.0.0.1:8001], ACCOUNT_API_TOKEN [unset]: the account service, asked
+  to erase its copies (tickets, queued emails, idempotency keys) when a conversation is erased;
+  without the token an erasure says it could not reach them.
 - CONSOLE_SECRET_KEY (required): keys the session and CSRF digests; generated into .env by a
   local run. Changing it signs every agent out.
 - CONSOLE_COOKIE_SECURE [0]: 1 marks the session cookie Secure (set it behind HTTPS).
@@ -54,6 +57,8 @@ class Settings(EnvironmentSettings):
         description="set it to the token Rasa was started with (`python -m ops run` keeps it in .env)",
     )
     rest_token: str | None = Field(None, env="REST_CHANNEL_TOKEN", repr=False)
+    account_api_url: str = Field("http://127.0.0.1:8001", env="ACCOUNT_API_URL")
+    account_api_token: str | None = Field(None, env="ACCOUNT_API_TOKEN", repr=False)
     secret_key: str = Field(
         "",
         env="CONSOLE_SECRET_KEY",

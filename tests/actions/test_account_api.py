@@ -61,9 +61,10 @@ async def test_a_key_the_service_would_refuse_is_sent_as_its_sha256(scripted_ser
     assert scripted_server.requests[0]["idempotency-key"] == hashlib.sha256(key.encode()).hexdigest()
 
 
-async def test_the_fourth_request_raises_rate_limited(service, new_email: Callable) -> None:
-    client, email = _client(service), new_email()
-    for _ in range(3):
+async def test_the_sixth_request_of_a_conversation_raises_rate_limited(service, new_email: Callable) -> None:
+    client = AccountApiClient(service.url, service.token, conversation_id=f"rest:{uuid.uuid4()}")
+    email = new_email()
+    for _ in range(5):
         await client.request_password_reset(email, idempotency_key=str(uuid.uuid4()))
     with pytest.raises(RateLimited) as raised:
         await client.request_password_reset(email, idempotency_key=str(uuid.uuid4()))

@@ -4,6 +4,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.account_api import AccountApiUnavailable
 from services.console import audit, retention
 from services.console.web.common import arg, back_to, form_value, render, require_admin
 
@@ -34,5 +35,10 @@ async def audit_trail(request: Request) -> HTTPResponse:
 async def erase(request: Request) -> HTTPResponse:
     user = require_admin(request)
     ctx = request.app.ctx
-    retention.erase(ctx.tracker_db, ctx.console_db, [form_value(request, "id", 255)], user.username)
+    erased = retention.erase(ctx.tracker_db, ctx.console_db, [form_value(request, "id", 255)], user.username)
+    if erased.conversation_ids:
+        try:
+            await retention.erase_in_account_service(ctx.accounts, ctx.console_db, erased, user.username)
+        except AccountApiUnavailable:
+            return back_to("/conversations", notice="erased_here_only")
     return back_to("/conversations", notice="erased")

@@ -29,6 +29,9 @@ NOTICES = {
     "note": "Note added.",
     "corrected": "Correction saved: it is in the NLU export.",
     "erased": "The conversation was erased everywhere; the erasure is recorded.",
+    "erased_here_only": "The conversation was erased from the console and the tracker store, but the "
+    "account service could not be reached: erase its copies with "
+    "`python -m services.console erase` once it answers.",
     "signed_out": "You are signed out.",
 }
 

@@ -49,6 +49,9 @@ async def conversation_list(request: Request) -> HTTPResponse:
     await ctx.sync_now()
     filters = Filters.from_args(request.args)
     page = conversation_page(ctx.console_db, filters, ctx.settings.page_size, _before(request))
+    used = sorted(name for name, values in request.args.items() if name != "before" and any(values))
+    if used:
+        audit.record(ctx.console_db, user_of(request).username, "search", None, "filters: " + ", ".join(used))
     return render(
         request,
         "conversations.html",
@@ -101,6 +104,14 @@ async def conversation_messages(request: Request) -> HTTPResponse:
     """The chat part of the transcript alone, which the page re-reads while a person holds it."""
     conversation_id = arg(request, "id")
     summary = _summary_or_404(request, conversation_id)
+    audit.record(
+        request.app.ctx.console_db,
+        user_of(request).username,
+        "view",
+        conversation_id,
+        "refresh",
+        unless_within=audit.READ_EVERY,
+    )
     return render(
         request, "_transcript.html", summary=summary, **_transcript_context(request, conversation_id)
     )
@@ -110,18 +121,33 @@ async def conversation_messages(request: Request) -> HTTPResponse:
 async def mark_reviewed(request: Request) -> HTTPResponse:
     conversation_id = form_value(request, "id", 255)
     _summary_or_404(request, conversation_id)
-    review.set_reviewed(request.app.ctx.console_db, conversation_id, form_value(request, "reviewed") == "yes")
+    reviewed = form_value(request, "reviewed") == "yes"
+    review.set_reviewed(request.app.ctx.console_db, conversation_id, reviewed)
+    audit.record(
+        request.app.ctx.console_db,
+        user_of(request).username,
+        "review_mark",
+        conversation_id,
+        "reviewed" if reviewed else "not reviewed",
+    )
     return back_to("/conversation", id=conversation_id, notice="reviewed")
 
 
-async def _review_action(request: Request, action: Callable[[str], Any], notice: str) -> HTTPResponse:
-    """Runs one review change, showing its refusal on the conversation page."""
+async def _review_action(
+    request: Request,
+    action: Callable[[str], Any],
+    notice: str,
+    audited: str,
+    detail: Callable[[], str] = lambda: "",
+) -> HTTPResponse:
+    """Runs one review change and records it as `audited`, showing a refusal on the conversation page."""
     conversation_id = form_value(request, "id", 255)
     _summary_or_404(request, conversation_id)
     try:
         action(conversation_id)
     except ReviewError as refusal:
         return transcript_page(request, conversation_id, str(refusal), 400)
+    audit.record(request.app.ctx.console_db, user_of(request).username, audited, conversation_id, detail())
     return back_to("/conversation", id=conversation_id, notice=notice)
 
 
@@ -130,6 +156,7 @@ async def set_tags(request: Request) -> HTTPResponse:
     return await _review_action(
         request,
         lambda cid: review.set_tags(request.app.ctx.console_db, cid, form_value(request, "tags", 500)),
+        "tags",
         "tags",
     )
 
@@ -141,6 +168,7 @@ async def add_note(request: Request) -> HTTPResponse:
         lambda cid: review.add_note(
             request.app.ctx.console_db, cid, user_of(request).username, form_value(request, "text")
         ),
+        "note",
         "note",
     )
 
@@ -171,7 +199,13 @@ async def correct(request: Request) -> HTTPResponse:
             ctx.intents,
         )
 
-    return await _review_action(request, apply, "corrected")
+    return await _review_action(
+        request,
+        apply,
+        "corrected",
+        "correct_intent",
+        lambda: f"event {form_value(request, 'event_id', 20)} -> {form_value(request, 'intent', 64)}",
+    )
 
 
 @conversations.get("/conversation/story.yml")
@@ -191,6 +225,14 @@ async def export_story(request: Request) -> HTTPResponse:
 @conversations.get("/corrections")
 async def correction_list(request: Request) -> HTTPResponse:
     rows = review.all_corrections(request.app.ctx.console_db, arg(request, "language", 8))
+    audit.record(
+        request.app.ctx.console_db,
+        user_of(request).username,
+        "view_corrections",
+        None,
+        f"{len(rows)} corrections",
+        unless_within=audit.READ_EVERY,
+    )
     return render(request, "corrections.html", corrections=rows, language=arg(request, "language", 8))
 
 

@@ -2,7 +2,9 @@
 
 The same answer ("wrong name or password") for an unknown name and a wrong
 password; a throttled name or address gets 429 without its password being
-checked. Session cookies are HttpOnly and SameSite=Strict (Secure with
+checked. Failed and refused sign-ins are in the audit trail (under the name
+only when it is an existing account's, so a password typed into the name
+field is never recorded). Session cookies are HttpOnly and SameSite=Strict (Secure with
 CONSOLE_COOKIE_SECURE=1).
 """
 
@@ -71,15 +73,21 @@ async def login(request: Request) -> HTTPResponse:
     ctx = request.app.ctx
     name = form_value(request, "username", 64).strip().lower()
     password = form_value(request, "password", 1024)
-    if ctx.throttle.blocked(name, request.ip):
+    if not ctx.throttle.admit(name, request.ip):
+        audit.record(
+            ctx.console_db,
+            audit.attempted_name(ctx.console_db, name),
+            "sign_in_refused",
+            detail="too many attempts",
+        )
         return _login_page(request, "Too many failed attempts: wait a few minutes, then try again.", 429)
     user = await asyncio.get_running_loop().run_in_executor(
         None, authenticate, ctx.console_db, name, password
     )
     if user is None:
-        ctx.throttle.failed(name, request.ip)
+        audit.record(ctx.console_db, audit.attempted_name(ctx.console_db, name), "sign_in_failed")
         return _login_page(request, "Wrong name or password.", 401)
-    ctx.throttle.succeeded(name)
+    ctx.throttle.succeeded(name, request.ip)
     token = ctx.sessions.open(user)
     audit.record(ctx.console_db, user.username, "sign_in")
     response = back_to(safe_next(form_value(request, "next", 500)))

@@ -3,8 +3,10 @@ unwrapped, the API token from the environment, and no change made to a method Ra
 
 import pytest
 from jsonschema import ValidationError
+from rasa.core import run as rasa_run
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
+from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 
@@ -25,6 +27,12 @@ def pristine_rasa(monkeypatch) -> None:
     """Whatever a test installs is undone after it: Rasa's own code again for the next test."""
     monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
     monkeypatch.setattr(Agent, "_create_tracker_store", Agent.__dict__["_create_tracker_store"])
+    monkeypatch.setattr(
+        MessageProcessor, "_handle_message_with_tracker", MessageProcessor._handle_message_with_tracker
+    )
+    monkeypatch.setattr(MessageProcessor, "_run_action", MessageProcessor._run_action)
+    monkeypatch.setattr(RemoteAction, "run", RemoteAction.run)
+    monkeypatch.setattr(rasa_run, "configure_app", rasa_run.configure_app)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Bearer auth, the per-address rate limit, idempotency keys and malformed requests."""
+"""Bearer auth, the per-conversation limit and the resend window, idempotency keys and malformed requests."""
 
 import uuid
 from collections.abc import Callable
@@ -49,37 +49,51 @@ def test_every_call_needs_the_bearer_token(service, method: str, path: str, body
     assert response.headers["www-authenticate"] == "Bearer"
 
 
+def in_conversation(conversation: str) -> dict:
+    return {"X-Conversation-Id": conversation}
+
+
 @pytest.mark.parametrize("existing", [True, False], ids=["existing", "unknown"])
-def test_the_fourth_request_in_an_hour_is_refused_with_retry_after(
+def test_a_conversation_asking_too_often_is_refused_with_retry_after(
     api, existing: bool, new_email: Callable, create_account: Callable
 ) -> None:
     email = new_email()
     if existing:
         create_account(api, email)
-    for _ in range(3):
-        assert api.post(RESET, json={"email": email}).status_code == 202
-    refused = api.post(RESET, json={"email": email})
+    conversation = in_conversation(f"rest:{uuid.uuid4()}")
+    for _ in range(5):
+        assert api.post(RESET, json={"email": email}, headers=conversation).status_code == 202
+    refused = api.post(RESET, json={"email": email}, headers=conversation)
     assert refused.status_code == 429
     body = refused.json()
     assert body["error"] == "rate_limited" and set(body) == {"error", "retry_after"}
     assert 3500 < body["retry_after"] <= 3600
     assert refused.headers["retry-after"] == str(body["retry_after"])
+    # Only that conversation: the same address asked from elsewhere is answered as usual.
+    assert api.post(RESET, json={"email": email}, headers=in_conversation("other")).status_code == 202
 
 
-def test_resets_and_confirmations_share_the_limit(api, new_email: Callable) -> None:
-    email = new_email()
+def test_resets_and_confirmations_share_the_conversation_limit(api, new_email: Callable) -> None:
+    conversation = in_conversation(f"rest:{uuid.uuid4()}")
     statuses = [
-        api.post(path, json={"email": email}).status_code for path in (RESET, CONFIRM, RESET, CONFIRM)
+        api.post(path, json={"email": new_email()}, headers=conversation).status_code
+        for path in (RESET, CONFIRM) * 3
     ]
-    assert statuses == [202, 202, 202, 429]
+    assert statuses == [202] * 5 + [429]
 
 
-def test_the_limit_is_per_address(api, new_email: Callable) -> None:
-    first, second = new_email(), new_email()
-    for _ in range(3):
-        api.post(RESET, json={"email": first})
-    assert api.post(RESET, json={"email": first}).status_code == 429
-    assert api.post(RESET, json={"email": second}).status_code == 202
+def test_repeats_inside_the_resend_window_are_answered_alike_and_send_nothing(
+    api, new_email: Callable, create_account: Callable, emails_to: Callable
+) -> None:
+    email = new_email()
+    create_account(api, email)
+    answers = [api.post(RESET, json={"email": email}) for _ in range(6)]
+    assert {answer.status_code for answer in answers} == {202}
+    assert len({answer.content for answer in answers}) == 1
+    assert len(emails_to(api, email, expected=2, wait=1.0)) == 1
+    # Another kind is another email.
+    api.post(CONFIRM, json={"email": email})
+    assert [e["kind"] for e in emails_to(api, email, expected=2)] == ["password_reset", "device_confirmation"]
 
 
 def test_a_repeated_idempotency_key_sends_nothing_twice_and_replays_the_answer(
@@ -92,8 +106,14 @@ def test_a_repeated_idempotency_key_sends_nothing_twice_and_replays_the_answer(
     assert {answer.status_code for answer in answers} == {202}
     assert len({answer.content for answer in answers}) == 1
     assert len(emails_to(api, email, expected=2, wait=1.0)) == 1
-    # Replays are not new requests: the address still has two of its three left.
-    assert [api.post(RESET, json={"email": email}).status_code for _ in range(3)] == [202, 202, 429]
+    # Replays are not new requests: a conversation replaying a key has used none of its five.
+    conversation = in_conversation(f"rest:{uuid.uuid4()}")
+    assert [
+        api.post(RESET, json={"email": email}, headers={**key, **conversation}).status_code for _ in range(3)
+    ] == [202, 202, 202]
+    assert [api.post(RESET, json={"email": email}, headers=conversation).status_code for _ in range(6)] == [
+        202
+    ] * 5 + [429]
 
 
 def test_a_reused_idempotency_key_with_another_body_is_refused(api, new_email: Callable) -> None:
@@ -118,9 +138,10 @@ def test_a_repeated_registration_with_its_key_replays_the_201(
 
 def test_a_refusal_is_not_remembered_under_its_key(api, new_email: Callable) -> None:
     email = new_email()
-    for _ in range(3):
-        api.post(RESET, json={"email": email})
-    key = {"Idempotency-Key": str(uuid.uuid4())}
+    conversation = in_conversation(f"rest:{uuid.uuid4()}")
+    for _ in range(5):
+        api.post(RESET, json={"email": email}, headers=conversation)
+    key = {"Idempotency-Key": str(uuid.uuid4()), **conversation}
     assert api.post(RESET, json={"email": email}, headers=key).status_code == 429
     # Same key, same request: still evaluated anew, so still refused (not replayed as something else).
     assert api.post(RESET, json={"email": email}, headers=key).status_code == 429
