@@ -1,10 +1,9 @@
-"""Fixtures for the attack tests: the connectors' real `rasa run` and fake platforms, and the
-account service's start-up helpers, reused.
+"""Fixtures for the attack tests: the connectors' real `rasa run` and fake platforms, reused.
 
-Those live in the conftest.py of tests/connectors, tests/accounts and tests/console, which pytest only
-applies to their folders; they are loaded here under their own module names (importable by the
-tests as `connector_fixtures`, `account_fixtures`, `console_fixtures`) and the fixtures re-exported, so every
-folder starts the same servers the same way.
+Those live in tests/connectors/conftest.py, which pytest only applies to its folder; it is loaded
+here under its own module name (importable by the tests as `connector_fixtures`) and the fixtures
+re-exported, so every folder starts the same servers the same way. The account service's and the
+console's fixtures are project-wide plugins already (tests/conftest.py).
 """
 
 import importlib.util
@@ -30,15 +29,11 @@ def _load(name: str, source: Path) -> ModuleType:
 
 
 connector_fixtures = _load("connector_fixtures", _TESTS / "connectors" / "conftest.py")
-account_fixtures = _load("account_fixtures", _TESTS / "accounts" / "conftest.py")
-sys.path.insert(0, str(_TESTS / "console"))  # the console fixtures import console_support
-console_fixtures = _load("console_fixtures", _TESTS / "console" / "conftest.py")
 
 platforms = connector_fixtures.platforms
 rasa_project = connector_fixtures.rasa_project
 rasa_server = connector_fixtures.rasa_server
 new_id = connector_fixtures.new_id
-make_console = console_fixtures.make_console
 
 
 @pytest.fixture(scope="session")
@@ -64,7 +59,7 @@ def runtime_server(rasa_project: Path, platforms) -> Iterator:
             [
                 cf.PYTHON,
                 "-m",
-                "bot.runtime.server",
+                "bot.runtime",
                 "run",
                 "--model",
                 str(rasa_project / "models" / "tiny.tar.gz"),

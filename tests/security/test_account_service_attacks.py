@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from account_fixtures import AccountService, register, start_service
+from account_service_fixtures import AccountService, register, start_service
 
 RESET = "/v1/password-resets"
 CONFIRM = "/v1/device-confirmations"

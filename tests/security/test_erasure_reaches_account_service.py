@@ -11,7 +11,7 @@ import hashlib
 import sqlite3
 import uuid
 
-from account_fixtures import register, start_service
+from account_service_fixtures import register, start_service
 from console_support import Console, Tracker, console_env
 from support import free_port
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from support import free_port
 
-from bot import environment
+from ops import environment
 from ops.environment import SECRET_VARIABLES
 from ops.processes import Supervisor
 from ops.services import (

@@ -14,9 +14,9 @@ import re
 
 import pytest
 
-import bot.language
+import bot.nlu.language
+import bot.nlu.tokenizer
 import bot.redaction
-import bot.tokenizer
 from bot.redaction import REDACTION_MARKER, redact_credentials
 
 SIZE = 100_000
@@ -55,7 +55,7 @@ def test_redaction_finishes_on_a_100_kb_adversarial_token(name):
 
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize(
-    "module", [bot.redaction, bot.tokenizer, bot.language], ids=lambda module: module.__name__
+    "module", [bot.redaction, bot.nlu.tokenizer, bot.nlu.language], ids=lambda module: module.__name__
 )
 def test_every_pattern_is_linear_on_100_kb_tokens(module):
     patterns = [value for value in vars(module).values() if isinstance(value, re.Pattern)]
