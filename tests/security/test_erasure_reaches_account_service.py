@@ -11,7 +11,6 @@ import hashlib
 import sqlite3
 import uuid
 
-import httpx
 from account_fixtures import register, start_service
 from console_support import Console, Tracker, console_env
 from support import free_port
