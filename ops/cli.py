@@ -52,7 +52,7 @@ def _banner(env: dict[str, str]) -> str:
             f"  Rasa HTTP API    {rasa}/status?token=$RASA_AUTH_TOKEN   (token in .env)",
             f"  action server    http://127.0.0.1:{env['ACTIONS_PORT']}/health",
             f"  account service  {accounts}/openapi.json   (Bearer $ACCOUNT_API_TOKEN, in .env)",
-            f"  dev outbox       {accounts}/dev/outbox",
+            f"  dev outbox       {accounts}/dev/outbox   (any name, $ACCOUNT_API_TOKEN as password)",
             f"  agents' console  http://127.0.0.1:{env['CONSOLE_PORT']}/   (first account: "
             ".venv/bin/python -m services.console create-user NAME --role admin)",
             "Talk to it:",
