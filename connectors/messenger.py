@@ -19,6 +19,8 @@ Environment variables (all three secrets switch the channel on; none: off; some:
 - MESSENGER_GRAPH_URL (default https://graph.facebook.com): Graph host, overridable for tests.
 """
 
+import hashlib
+import json
 import logging
 from functools import partial
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Text
@@ -29,29 +31,29 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from connectors.common import (
+from connectors.output import NamespacedOutputChannel, log_send_failure, split_text
+from connectors.turns import (
     MESSENGER,
     Choice,
     ChoiceMemory,
-    ChannelConfigurationError,
     Incoming,
-    Limits,
-    NamespacedOutputChannel,
     TurnScheduler,
     choices_from_buttons,
+    namespaced,
+)
+from connectors.webhook import (
+    ChannelConfigurationError,
+    Limits,
     dicts,
     disabled_blueprint,
     error,
     hmac_sha256,
     json_object,
-    log_send_failure,
-    namespaced,
     oversized,
     read_platform_settings,
     reject_credential_keys,
     secret_matches,
     signature_matches,
-    split_text,
 )
 
 logger = logging.getLogger(__name__)
@@ -65,6 +67,8 @@ DEFAULT_API_VERSION = "v23.0"
 DEFAULT_GRAPH_URL = "https://graph.facebook.com"
 
 MAX_TEXT_CHARS = 2000
+# Messenger delivers at most 2,000 characters per message; longer text is not from Messenger.
+MAX_INCOMING_CHARS = 2000
 MAX_QUICK_REPLIES = 13
 MAX_QUICK_REPLY_TITLE = 20
 MAX_QUICK_REPLY_PAYLOAD = 1000
@@ -94,9 +98,7 @@ def parse_events(payload: Dict[str, Any]) -> List[Incoming]:
 
 def _parse_event(event: Dict[str, Any]) -> Optional[Incoming]:
     sender = event.get("sender")
-    sender_id = str(sender.get("id", "")) if isinstance(sender, dict) else ""
-    if not sender_id:
-        return None
+    sender_id = sender.get("id") if isinstance(sender, dict) else None
     message, postback = event.get("message"), event.get("postback")
     if isinstance(message, dict):
         if message.get("is_echo"):
@@ -107,12 +109,19 @@ def _parse_event(event: Dict[str, Any]) -> Optional[Incoming]:
         message_id = message.get("mid")
     elif isinstance(postback, dict):
         text = postback.get("payload") or postback.get("title")
-        message_id = postback.get("mid") or f"postback:{sender_id}:{event.get('timestamp')}"
+        message_id = postback.get("mid") or postback_key(sender_id, event.get("timestamp"), text)
     else:
         return None
-    if not isinstance(text, str) or not text.strip() or not message_id:
-        return None
-    return Incoming(user_id=sender_id, text=text, message_id=str(message_id))
+    return Incoming.checked(sender_id, text, message_id, MAX_INCOMING_CHARS)
+
+
+def postback_key(sender_id: Any, timestamp: Any, payload: Any) -> str:
+    """A de-duplication key for a postback that carries no `mid` (older Graph API versions):
+    the same tap redelivered has the same key, two different taps in one millisecond do not."""
+    digest = hashlib.sha256(
+        json.dumps([sender_id, timestamp, payload], default=str).encode("utf-8", "replace")
+    ).hexdigest()
+    return f"postback:{digest[:32]}"
 
 
 def quick_reply_message(
@@ -283,6 +292,7 @@ class MessengerInput(InputChannel):
                     output,
                     on_new_message,
                     before=partial(output.send_typing, conversation_id),
+                    agent=request.app.ctx.agent,
                 )
             return response.json({"status": "received"})
 

@@ -8,7 +8,12 @@ Rasa's channel trusts any sender id and any `input_channel`; this one adds:
 - the input channel is always `rest` (a body cannot claim another channel), and the metadata
   `channel` is always "rest" (a caller's `locale` and other metadata are kept);
 - the message goes through `redact_credentials` before Rasa sees it;
-- malformed or oversized bodies get 400/413 instead of a server error;
+- malformed or oversized bodies get 400/413 instead of a server error, JSON nested deeper than
+  connectors.webhook allows included; a sender id must be at most 128 characters of valid
+  Unicode without control characters (400 otherwise: ids are never repaired, two must not
+  become one); the message and the metadata are repaired (lone surrogates, control characters)
+  and a message longer than 10,000 characters (X's limit, the largest of the platforms') is cut,
+  the reply followed by a notice in the customer's language;
 - a turn that raises (the tracker store or the lock store unreachable, say) answers 503 instead of
   Rasa's 200 with whatever replies were produced before the failure: in the usual case (the
   conversation could not be read or saved) the turn was not recorded and the conversation goes
@@ -21,7 +26,7 @@ send it) or remove `connectors.rest.RestInput:` from credentials.yml to switch R
 
 Environment variables:
 - REST_CHANNEL_TOKEN (default unset: open, as in development): bearer token required on POSTs.
-- CONNECTOR_MAX_BODY_BYTES: see connectors.common.
+- CONNECTOR_MAX_BODY_BYTES: see connectors.webhook.
 """
 
 import logging
@@ -35,15 +40,16 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.clean_text import clean_json, clean_text, is_clean_identifier
 from bot.redaction import redact_credentials
-from connectors.common import (
-    PLATFORM_CHANNELS,
-    REST,
+from bot.runtime.log_scrubber import protect_secrets
+from connectors.turns import PLATFORM_CHANNELS, REST, tell_cut
+from connectors.webhook import (
     Limits,
+    cut,
     error,
     json_object,
     oversized,
-    protect_secrets,
     reject_credential_keys,
     secret_matches,
 )
@@ -51,10 +57,15 @@ from connectors.common import (
 logger = logging.getLogger(__name__)
 
 TOKEN_VARIABLE = "REST_CHANNEL_TOKEN"
+# The longest message a platform delivers (X's 10,000 characters); REST callers get the same.
+MAX_MESSAGE_CHARS = 10000
+MAX_SENDER_CHARS = 128
 # Set per request by the guard: whether this request's turn raised (middleware, route and turn
 # run in the request's own task, so they share it).
 _turn_failures: ContextVar[Optional[List[BaseException]]] = ContextVar("rest_turn_failures",
                                                                         default=None)
+# The request's agent, for the notice after a cut message (set by the guard, same task).
+_agent: ContextVar[Optional[Any]] = ContextVar("rest_agent", default=None)
 
 
 def in_platform_namespace(sender_id: str) -> bool:
@@ -101,6 +112,9 @@ class RestInput(RasaRestInput):
                 if failures is not None:
                     failures.append(failure)
                 raise  # Rasa's route logs it
+            agent = _agent.get()
+            if (message.metadata or {}).get("cut_from") is not None and agent is not None:
+                await tell_cut(agent, message, MAX_MESSAGE_CHARS)
 
         blueprint = super().blueprint(handle)
         blueprint.middleware("request")(self._guard)
@@ -118,6 +132,7 @@ class RestInput(RasaRestInput):
         if request.method != "POST":
             return None
         _turn_failures.set([])
+        _agent.set(getattr(request.app.ctx, "agent", None))
         if self._token is not None:
             header = request.headers.get("authorization", "")
             scheme, _, provided = header.partition(" ")
@@ -131,8 +146,12 @@ class RestInput(RasaRestInput):
         if body is None:
             return error(400, "body is not a JSON object")
         sender, message = body.get("sender"), body.get("message")
-        if not isinstance(sender, str) or not sender.strip():
-            return error(400, "sender must be a non-empty string")
+        if not isinstance(sender, str) or not is_clean_identifier(sender, MAX_SENDER_CHARS):
+            return error(
+                400,
+                f"sender must be 1-{MAX_SENDER_CHARS} characters of valid Unicode without "
+                "control characters",
+            )
         if in_platform_namespace(sender):
             return error(403, "sender ids of platform conversations are not accepted here")
         if not isinstance(message, str):
@@ -142,14 +161,22 @@ class RestInput(RasaRestInput):
         return None
 
     def _extract_message(self, req: Request) -> Optional[Text]:
-        """The message with credentials redacted."""
-        return redact_credentials(req.json["message"])
+        """The message repaired, cut at MAX_MESSAGE_CHARS, with credentials redacted."""
+        text, _ = cut(clean_text(req.json["message"]), MAX_MESSAGE_CHARS)
+        return redact_credentials(text)
 
     def _extract_input_channel(self, req: Request) -> Text:
         """Always `rest`: a body cannot route replies into another channel."""
         return REST
 
     def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
-        """The caller's metadata with `channel` set to "rest"."""
-        metadata = request.json.get("metadata") or {}
-        return {**metadata, "channel": REST}
+        """The caller's metadata repaired, with `channel` set to "rest" and `cut_from` when the
+        message was cut."""
+        metadata = clean_json(request.json.get("metadata") or {})
+        metadata["channel"] = REST
+        message = request.json["message"]
+        if len(message) > MAX_MESSAGE_CHARS:
+            metadata["cut_from"] = len(message)
+        else:
+            metadata.pop("cut_from", None)
+        return metadata

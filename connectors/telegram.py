@@ -32,25 +32,25 @@ from telegram import Bot, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Upda
 from telegram.error import TelegramError
 from telegram.request import HTTPXRequest
 
-from connectors.common import (
+from bot.runtime.log_scrubber import without_secrets
+from connectors.output import NamespacedOutputChannel, log_send_failure, split_text
+from connectors.turns import (
     TELEGRAM,
     ChoiceMemory,
-    ChannelConfigurationError,
     Incoming,
-    Limits,
-    NamespacedOutputChannel,
     TurnScheduler,
     choices_from_buttons,
+)
+from connectors.webhook import (
+    ChannelConfigurationError,
+    Limits,
     disabled_blueprint,
     error,
     json_object,
-    log_send_failure,
     oversized,
     read_platform_settings,
     reject_credential_keys,
     secret_matches,
-    split_text,
-    without_secrets,
 )
 
 logger = logging.getLogger(__name__)
@@ -64,6 +64,8 @@ START_COMMAND = "/start"
 START_PAYLOAD = "/greet"
 
 MAX_TEXT_CHARS = 4096
+# Telegram delivers at most 4,096 characters per message; longer text is not from Telegram.
+MAX_INCOMING_CHARS = 4096
 MAX_CALLBACK_DATA_BYTES = 64
 
 
@@ -72,25 +74,26 @@ def parse_update(update: Update) -> Optional[Incoming]:
     query = update.callback_query
     if query is not None:
         chat = query.message.chat if query.message is not None else None
-        if not query.data or (chat is not None and chat.type != Chat.PRIVATE):
+        if chat is not None and chat.type != Chat.PRIVATE:
             return None
         chat_id = chat.id if chat is not None else query.from_user.id
-        return Incoming(
-            user_id=str(chat_id),
-            text=query.data,
-            message_id=query.id,
-            locale=query.from_user.language_code,
+        return Incoming.checked(
+            chat_id, query.data, query.id, MAX_INCOMING_CHARS, locale=query.from_user.language_code
         )
     message = update.message
+    if message is not None and message.text is not None and not isinstance(message.text, str):
+        raise TypeError("message.text is not a string")  # answered 400: not from Telegram
     if message is None or not message.text or message.chat.type != Chat.PRIVATE:
         return None
     text = message.text
-    if text.split(maxsplit=1)[0].split("@")[0] == START_COMMAND:
+    words = text.split(maxsplit=1)
+    if words and words[0].split("@")[0] == START_COMMAND:
         text = START_PAYLOAD
-    return Incoming(
-        user_id=str(message.chat.id),
-        text=text,
-        message_id=str(message.message_id),
+    return Incoming.checked(
+        message.chat.id,
+        text,
+        message.message_id,
+        MAX_INCOMING_CHARS,
         locale=message.from_user.language_code if message.from_user else None,
     )
 
@@ -207,12 +210,14 @@ class TelegramInput(InputChannel):
             try:
                 update = Update.de_json(payload, bot)
                 incoming, query = parse_update(update), update.callback_query
-            except (KeyError, TypeError, ValueError, AttributeError):
+            except Exception:  # PTB trusts Telegram's types; a forged body may break any of them
+                logger.debug("Refused a body that is not a Telegram update.", exc_info=True)
                 return error(400, "not a Telegram update")
             if incoming is not None:
                 before = partial(output.answer_callback, query.id) if query else None
-                turns.accept(incoming, output, on_new_message, before=before)
-            elif query is not None:  # a tap the assistant ignores is still answered
+                turns.accept(incoming, output, on_new_message, before=before,
+                             agent=request.app.ctx.agent)
+            elif query is not None and isinstance(query.id, str):  # an ignored tap is answered too
                 request.app.add_task(output.answer_callback(query.id))
             return response.json({"status": "received"})
 

@@ -32,27 +32,27 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from connectors.common import (
+from connectors.output import NamespacedOutputChannel, log_send_failure, split_text
+from connectors.turns import (
     TWITTER,
     Choice,
     ChoiceMemory,
-    ChannelConfigurationError,
     Incoming,
-    Limits,
-    NamespacedOutputChannel,
     TurnScheduler,
     choices_from_buttons,
+)
+from connectors.webhook import (
+    ChannelConfigurationError,
+    Limits,
     dicts,
     disabled_blueprint,
     error,
     hmac_sha256,
     json_object,
-    log_send_failure,
     oversized,
     read_platform_settings,
     reject_credential_keys,
     signature_matches,
-    split_text,
 )
 
 logger = logging.getLogger(__name__)
@@ -67,6 +67,8 @@ REAL_API_URL = "https://api.twitter.com"
 DM_API_VERSIONS = ("v2", "v1.1")
 
 MAX_TEXT_CHARS = 10000
+# X delivers at most 10,000 characters per DM; longer text is not from X.
+MAX_INCOMING_CHARS = 10000
 MAX_QUICK_REPLIES = 20
 MAX_LABEL_CHARS = 36
 MAX_METADATA_CHARS = 1000
@@ -84,34 +86,33 @@ def signature(consumer_secret: str, body: bytes) -> str:
 
 def parse_events(payload: Dict[str, Any]) -> List[Incoming]:
     """Customers' DMs in a webhook body, in order; the account's own DMs, other events skipped."""
-    own_id = str(payload.get("for_user_id", ""))
+    own_id = payload.get("for_user_id")
     users = payload.get("users") if isinstance(payload.get("users"), dict) else {}
     found = []
     for event in dicts(payload.get("direct_message_events")):
         message = event.get("message_create")
         if event.get("type") != "message_create" or not isinstance(message, dict):
             continue
-        sender_id = str(message.get("sender_id", ""))
+        sender_id = message.get("sender_id")
         data = message.get("message_data")
-        if not sender_id or sender_id == own_id or not isinstance(data, dict):
+        if str(sender_id) == str(own_id) or not isinstance(data, dict):
             continue
         quick_reply = data.get("quick_reply_response")
         metadata = quick_reply.get("metadata") if isinstance(quick_reply, dict) else None
-        text = metadata if isinstance(metadata, str) and metadata else html.unescape(
-            str(data.get("text") or "")
+        raw_text = data.get("text")
+        text = metadata if isinstance(metadata, str) and metadata else (
+            html.unescape(raw_text) if isinstance(raw_text, str) else None
         )
-        if not text.strip() or not event.get("id"):
-            continue
-        user = users.get(sender_id)
-        locale = user.get("lang") if isinstance(user, dict) else None
-        found.append(
-            Incoming(
-                user_id=sender_id,
-                text=text,
-                message_id=str(event["id"]),
-                locale=locale if isinstance(locale, str) else None,
-            )
+        user = users.get(sender_id) if isinstance(sender_id, str) else None
+        incoming = Incoming.checked(
+            sender_id,
+            text,
+            event.get("id"),
+            MAX_INCOMING_CHARS,
+            locale=user.get("lang") if isinstance(user, dict) else None,
         )
+        if incoming is not None:
+            found.append(incoming)
     return found
 
 
@@ -266,7 +267,7 @@ class TwitterInput(InputChannel):
             if payload is None:
                 return error(400, "body is not a JSON object")
             for incoming in parse_events(payload):
-                turns.accept(incoming, output, on_new_message)
+                turns.accept(incoming, output, on_new_message, agent=request.app.ctx.agent)
             return response.json({"status": "received"})
 
         return blueprint

@@ -70,7 +70,7 @@ def run(services: list[Service], env: dict[str, str], banner: str | None = None)
         supervisor.start()
         if banner:
             print(banner, flush=True)
-        return supervisor.wait()
+        supervisor.wait()
     except KeyboardInterrupt:
         print("\nstopping ...", flush=True)
         return 0

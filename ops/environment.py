@@ -17,6 +17,7 @@ Variables (see the README for all of them):
 - ACTION_ENDPOINT_URL (http://127.0.0.1:$ACTIONS_PORT/webhook): where Rasa calls the actions
   (endpoints.yml reads it).
 - RASA_HOST (127.0.0.1: the open REST channel stays on this machine; 0.0.0.0 to expose it),
+  ACTIONS_HOST (127.0.0.1: only Rasa calls the action server; set it when Rasa runs elsewhere),
   RASA_PORT (5005), ACTIONS_PORT (5055), ACCOUNT_PORT (8001), CONSOLE_PORT (8002).
 """
 
@@ -38,6 +39,7 @@ LOCAL_DEFAULTS = {
     "ACCOUNT_DEV_OUTBOX": "1",
     "ACCOUNT_SEED_DEMO": "1",
     "RASA_HOST": "127.0.0.1",
+    "ACTIONS_HOST": "127.0.0.1",
     "RASA_PORT": "5005",
     "ACTIONS_PORT": "5055",
     "ACCOUNT_PORT": "8001",

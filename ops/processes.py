@@ -1,10 +1,13 @@
-"""Starting the assistant's processes together, and stopping every one of them.
+"""Starting the assistant's processes together, keeping them up, and stopping every one of them.
 
-`make run` starts three servers (account service, action server, Rasa) that
-must come up in order, show their logs in one terminal, and all go away on
-Ctrl-C or when any one of them dies; a half-started product is worse than
-none. Each child runs in its own process group so that a stop reaches the
-workers it spawned too.
+`make run` starts its servers (account service, action server, Rasa, console) in order and shows
+their logs in one terminal. A server that dies later is started again after a back-off (1 s,
+doubling up to 30 s; back to 1 s once it has stayed up a minute), with a log line each time,
+while the others keep serving: one crash must not become an outage. Ctrl-C, `kill` or a closed
+terminal stop them all; further signals during the stop are ignored, so a second SIGTERM (make
+forwards the one sent to its process group) cannot cut the stop short and leave a child holding
+its port. Each child runs in its own process group so that a stop reaches the workers it
+spawned too.
 """
 
 import os
@@ -18,10 +21,14 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import IO, TextIO
+from typing import IO, NoReturn, TextIO
 from urllib.parse import urlsplit
 
 STOP_GRACE_SECONDS = 10.0
+FIRST_RESTART_DELAY = 1.0
+MAX_RESTART_DELAY = 30.0
+# A service up this long is considered healthy again: its next crash restarts it after 1 s.
+STABLE_SECONDS = 60.0
 
 
 @dataclass
@@ -41,7 +48,12 @@ class Service:
     stop_signal: int = signal.SIGTERM
     on_ready: Callable[[], None] | None = field(default=None, repr=False)
     cwd: str | None = None
+    # Variables this service gets on top of the supervisor's environment.
+    env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen | None = field(default=None, repr=False)
+    started_at: float = field(default=0.0, repr=False)
+    restart_delay: float = field(default=FIRST_RESTART_DELAY, repr=False)
+    restart_at: float | None = field(default=None, repr=False)
 
 
 def _relay(name: str, stream: IO[bytes], width: int, sink: TextIO) -> None:
@@ -91,11 +103,18 @@ class Supervisor:
         return next(s for s in self.services if s.name == name)
 
     def _launch(self, service: Service) -> None:
+        self._spawn(service)
+        self._wait_ready(service)
+        if service.on_ready:
+            service.on_ready()
+
+    def _spawn(self, service: Service) -> None:
         if service.process and service.process.stdout:
             service.process.stdout.close()  # the previous run's pipe, when restarting
+        service.started_at = time.monotonic()
         service.process = subprocess.Popen(
             list(service.argv),
-            env=self.env,
+            env={**self.env, **service.env},
             cwd=service.cwd,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -109,9 +128,6 @@ class Supervisor:
             args=(service.name, service.process.stdout, self._width, self.log),
             daemon=True,
         ).start()
-        self._wait_ready(service)
-        if service.on_ready:
-            service.on_ready()
 
     def stop_service(self, name: str, hard: bool = False) -> None:
         """Stops one service on purpose (SIGKILL when `hard`, as a crash would); `wait` lets it be."""
@@ -138,26 +154,58 @@ class Supervisor:
             time.sleep(0.5)
         raise RuntimeError(f"{service.name} was not ready after {service.ready_timeout:.0f} s")
 
-    def wait(self) -> int:
-        """Blocks until a service exits (returning its status) or we are interrupted."""
+    def wait(self) -> NoReturn:
+        """Keeps the services up until we are interrupted (KeyboardInterrupt, see
+        `stop_on_signals`): a service that exits is started again after its back-off."""
         while True:
-            for service in self.services:
-                if service.name in self._held:
-                    continue
-                if service.process and service.process.poll() is not None:
-                    print(f"{service.name} exited with status {service.process.returncode}", flush=True)
-                    return service.process.returncode or 1
+            self.restart_exited()
             time.sleep(0.5)
+
+    def restart_exited(self) -> None:
+        """One look at every service: schedules the restart of one that exited, and starts
+        those whose back-off is over (without waiting for them to be ready)."""
+        now = time.monotonic()
+        for service in self.services:
+            if service.name in self._held or service.process is None:
+                continue
+            if service.restart_at is not None:
+                if now >= service.restart_at:
+                    service.restart_at = None
+                    print(f"restarting {service.name}", file=self.log, flush=True)
+                    self._spawn(service)
+                continue
+            status = service.process.poll()
+            if status is None:
+                continue
+            if now - service.started_at >= STABLE_SECONDS:
+                service.restart_delay = FIRST_RESTART_DELAY
+            print(
+                f"{service.name} exited with status {status}; restarting it in {service.restart_delay:.0f} s",
+                file=self.log,
+                flush=True,
+            )
+            service.restart_at = now + service.restart_delay
+            service.restart_delay = min(service.restart_delay * 2, MAX_RESTART_DELAY)
 
     def stop(self) -> None:
         """Stops every service, last started first, each before the next (the Rasa workers finish
-        their turns before PostgreSQL goes); deaf to further Ctrl-C so that no child is left."""
+        their turns before PostgreSQL goes). A signal that still arrives as KeyboardInterrupt
+        (a handler other than `stop_on_signals`') restarts the stop of that service rather
+        than abandoning the others."""
         deaf = threading.current_thread() is threading.main_thread()
         signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-        previous = [signal.signal(signum, signal.SIG_IGN) for signum in signals] if deaf else []
+        previous = []
         try:
+            if deaf:
+                previous = [signal.signal(signum, signal.SIG_IGN) for signum in signals]
             for service in reversed(self.services):
-                self._terminate([service], None)
+                service.restart_at = None
+                while True:
+                    try:
+                        self._terminate([service], None)
+                        break
+                    except KeyboardInterrupt:
+                        continue
         finally:
             for signum, handler in zip(signals, previous, strict=True):
                 signal.signal(signum, handler)
@@ -184,16 +232,21 @@ class Supervisor:
 
 
 def stop_on_signals() -> None:
-    """Ctrl-C, `kill` and a closed terminal all raise KeyboardInterrupt, so that the caller's
-    `finally` stops every child, even when started in the background.
+    """Ctrl-C, `kill` and a closed terminal raise KeyboardInterrupt once, so that the caller's
+    `finally` stops every child, even when started in the background; every later signal is
+    ignored, so that it cannot interrupt that stop (make forwards a group's SIGTERM, and an
+    impatient user presses Ctrl-C twice).
 
-    A shell starts background jobs with SIGINT ignored; restoring Python's handler makes Ctrl-C
+    A shell starts background jobs with SIGINT ignored; installing our handler makes Ctrl-C
     work however the command was launched.
     """
+    interrupted = threading.Event()
 
     def interrupt(signum: int, frame: object) -> None:
+        if interrupted.is_set():
+            return
+        interrupted.set()
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, interrupt)
-    signal.signal(signal.SIGHUP, interrupt)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupt)

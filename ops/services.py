@@ -28,12 +28,17 @@ def account_service(env: dict[str, str]) -> Service:
 
 
 def action_server(env: dict[str, str], port: str | None = None, name: str = "actions") -> Service:
-    """rasa-sdk serving actions/; the scaled topology runs several under other names and ports."""
+    """rasa-sdk serving actions/; the scaled topology runs several under other names and ports.
+
+    It listens on ACTIONS_HOST (127.0.0.1 by default: only Rasa calls it; rasa-sdk's own default
+    is every interface), which rasa-sdk reads as SANIC_HOST.
+    """
     port = port or env["ACTIONS_PORT"]
     return Service(
         name,
         [python(), "-m", "rasa_sdk", "--actions", "actions", "--port", port],
         f"http://127.0.0.1:{port}/health",
+        env={"SANIC_HOST": env.get("ACTIONS_HOST", "127.0.0.1")},
     )
 
 

@@ -112,7 +112,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
         "  enable_selective_domain: true\n"
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{tracker_db}"\n'
+        "tracker_store:\n  type: bot.runtime.tracker_store.SQLTrackerStore\n"
+        f'  dialect: "sqlite"\n  db: "{tracker_db}"\n'
         "lock_store:\n  type: bot.runtime.lock_store.InMemoryTicketLockStore\n"
     )
     rasa_token = secrets.token_urlsafe(24)

@@ -29,10 +29,26 @@ def rasa(*arguments: str, timeout: int = 900) -> subprocess.CompletedProcess:
     )
 
 
+# Responses that code sends, not the dialogue: Rasa warns that no story or rule uses them.
+SENT_BY_CODE = {
+    "utter_message_cut",  # connectors.turns.tell_cut, after a message cut at the platform's limit
+}
+
+
+def unexpected_warnings(stderr: str) -> list[str]:
+    """Rasa's warnings, less "not used in any story or rule" for the responses code sends."""
+    allowed = {f"The utterance '{name}' is not used in any story or rule." for name in SENT_BY_CODE}
+    return [
+        line
+        for line in stderr.splitlines()
+        if "UserWarning" in line and not any(text in line for text in allowed)
+    ]
+
+
 def test_the_training_data_validates_without_a_warning() -> None:
     result = rasa("data", "validate", "--fail-on-warnings")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "UserWarning" not in result.stderr, result.stderr[-3000:]
+    assert not unexpected_warnings(result.stderr), result.stderr[-3000:]
 
 
 def test_every_article_story_passes_in_every_language(tmp_path: Path) -> None:

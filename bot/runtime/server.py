@@ -1,4 +1,4 @@
-"""`python -m bot.runtime ...`: Rasa's own command line with four changes to how it serves:
+"""`python -m bot.runtime ...`: Rasa's own command line with five changes to how it serves:
 
 - **the action-response check, built once** (bot.runtime.action_responses: 34 ms of CPU per
   action call before);
@@ -7,6 +7,9 @@
 - **a waiter that keeps its place in a conversation's lock** and **ticket changes in Redis as
   transactions**: the lock stores of bot.runtime.lock_store, which the endpoints files name (Rasa
   creates them; nothing here replaces methods of Rasa's own lock stores);
+- **an honest answer when the action server is away** (bot.runtime.action_outage): a failed
+  custom-action call ends the turn with "nothing was sent, a person can help" instead of Rasa's
+  carrying on as if the action had run;
 - **the HTTP API token out of the process list**: `run --enable-api` without `--auth-token` takes
   the token from `RASA_AUTH_TOKEN`, so it is not on a command line every local user can read.
 
@@ -19,6 +22,7 @@ import sys
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
 
+from bot.runtime import action_outage
 from bot.runtime.action_responses import action_response_validator, validate_action_result_with
 from bot.runtime.replace import replace_method
 from bot.runtime.tracker_store import unwrapped_tracker_store
@@ -29,6 +33,7 @@ TOKEN_VARIABLE = "RASA_AUTH_TOKEN"
 def install() -> None:
     """Applies the changes to the Rasa modules of this process; fails when Rasa no longer has a
     method replaced here."""
+    action_outage.install()
     replace_method(Agent, "_create_tracker_store", staticmethod(unwrapped_tracker_store))
     replace_method(
         RemoteAction, "_validate_action_result", validate_action_result_with(action_response_validator())

@@ -80,6 +80,17 @@ async def play(url: str, conversations: Sequence[Conversation], concurrency: int
     return result
 
 
+async def repeat_until(url: str, sender: str, text: str, done: asyncio.Event) -> list[Turn]:
+    """One customer sending `text` again and again, each time once the previous answer came,
+    until `done` is set (the hostile customer of the bench: a 1 MB message after another)."""
+    turns: list[Turn] = []
+    timeout = aiohttp.ClientTimeout(total=TURN_TIMEOUT_SECONDS)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        while not done.is_set():
+            turns.append(await _say(session, url, sender, text))
+    return turns
+
+
 async def say_once(url: str, sender: str, text: str) -> Turn:
     """A single turn, outside any load (checking that a conversation still works)."""
     timeout = aiohttp.ClientTimeout(total=TURN_TIMEOUT_SECONDS)

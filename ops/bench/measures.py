@@ -6,6 +6,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from functools import cache
+from typing import Any
 
 from ops.bench.load import LoadResult, Turn
 
@@ -32,6 +33,24 @@ def summarise(result: LoadResult) -> dict[str, float]:
         "p99_ms": round(percentile(answered, 99), 1),
         "turns_per_s": round(len(answered) / result.seconds, 2) if result.seconds else 0.0,
         "errors": sum(not t.ok for t in turns),
+    }
+
+
+def hostile_figures(alone: LoadResult, beside: LoadResult, hostile: Sequence[Turn]) -> dict[str, Any]:
+    """The same load of ordinary customers without (`alone`) and beside one customer sending
+    huge messages (`hostile`, that customer's turns): the ordinary customers' p99 both times and
+    its ratio, their errors, and what became of the huge messages."""
+    quiet, loud = summarise(alone), summarise(beside)
+    return {
+        "p50_ms": quiet["p50_ms"],
+        "p99_ms": quiet["p99_ms"],
+        "p50_beside_ms": loud["p50_ms"],
+        "p99_beside_ms": loud["p99_ms"],
+        "p99_ratio": ratio(loud["p99_ms"], quiet["p99_ms"]),
+        "errors": quiet["errors"] + loud["errors"],
+        "huge_messages": len(hostile),
+        "huge_answered": sum(t.ok for t in hostile),
+        "huge_p50_ms": round(percentile([t.seconds * 1000 for t in hostile], 50), 1),
     }
 
 

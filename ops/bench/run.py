@@ -1,9 +1,11 @@
 """The stages of `make bench` and the table they print.
 
     python -m ops.bench [--quick] [--cv] [--out results/bench.json]
+    python -m ops.bench --only hostile   # that stage alone, on the model in models/
 
 1. Reference: `rasa init` in a temporary folder, trained (timed) and served, one process.
-2. Ours as `make run` starts it (trained from scratch, timed), on its own ports and files.
+2. Ours as `make run` starts it (trained from scratch, timed), on its own ports and files; then
+   the hostile stage: ordinary customers alone, and beside one customer sending 1 MB messages.
 3. Ours as `make run-scaled` starts it (2 Rasa workers, PostgreSQL, Redis, nginx), then the
    order check and the faults: a worker killed, PostgreSQL restarted, Redis restarted.
 Each setup gets one customer at a time and then 20 at a time; our figures are printed as
@@ -27,9 +29,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ops.bench import faults, reference
-from ops.bench.load import LoadResult, play
+from ops.bench.load import LoadResult, play, repeat_until
 from ops.bench.measures import (
     cpu_times,
+    hostile_figures,
     order_problem,
     peak_rss_mb,
     percentile,
@@ -39,7 +42,7 @@ from ops.bench.measures import (
     tree_cpu_seconds,
 )
 from ops.bench.profile import Profiler
-from ops.bench.report import serialisable, table
+from ops.bench.report import hostile_lines, serialisable, table
 from ops.bench.scenarios import OURS, REFERENCE, Conversation, conversations
 from ops.environment import ROOT, local_environment
 from ops.processes import Supervisor, stop_on_signals
@@ -54,6 +57,10 @@ PARSE_TEXTS = (
     "my email is someone@example.com",
 )
 PROFILES = ROOT / "results" / "profiles"
+# The hostile customer's message: 1,000,000 characters of ordinary words, just under the
+# webhooks' default 1 MiB body limit (the REST channel cuts it at 10,000 characters).
+HOSTILE_TEXT = "word " * 200_000
+HOSTILE_CUSTOMERS = 10
 # The bench's servers listen on ports of their own (5205, 53xx, 54xx, 83xx, 84xx), apart from
 # `make run`'s, so that both can run at once.
 REFERENCE_PORT = 5205
@@ -275,9 +282,30 @@ async def measure_ours(
     return levels
 
 
-def bench_run(work: Path, model: Path, quick: bool, log: TextIO, profile: bool) -> dict[str, Any]:
-    """Ours as `make run` starts it: one Rasa process on SQLite, actions, accounts, console."""
-    folder = work / "run"
+async def measure_hostile(env: dict[str, str], quick: bool, prefix: str) -> dict[str, Any]:
+    """Ordinary customers alone, then the same number beside one customer who sends a 1 MB
+    message, waits for the answer and sends another, for as long as the others talk."""
+    rest = f"http://127.0.0.1:{env['RASA_PORT']}/webhooks/rest/webhook"
+    account_url, token = env["ACCOUNT_API_URL"], env["ACCOUNT_API_TOKEN"]
+    count = 20 if quick else 40
+    alone = conversations(OURS, count, f"{prefix}-alone")
+    beside = conversations(OURS, count, f"{prefix}-beside")
+    create_accounts(account_url, token, [*alone, *beside])
+    await play(rest, conversations(OURS, 3, f"{prefix}-warm"), 3)
+    progress(f"{prefix}: {count} conversations, {HOSTILE_CUSTOMERS} at a time, alone")
+    quiet = await play(rest, alone, HOSTILE_CUSTOMERS)
+    progress(f"{prefix}: the same beside one customer sending 1 MB messages")
+    done = asyncio.Event()
+    hostile = asyncio.create_task(repeat_until(rest, f"{prefix}-huge", HOSTILE_TEXT, done))
+    loud = await play(rest, beside, HOSTILE_CUSTOMERS)
+    done.set()
+    figures = hostile_figures(quiet, loud, await hostile)
+    figures["customers"] = HOSTILE_CUSTOMERS
+    return figures
+
+
+def start_run(folder: Path, model: Path, log: TextIO) -> tuple[dict[str, str], Supervisor]:
+    """Ours as `make run` starts it, on the bench's ports and with its files in `folder`."""
     folder.mkdir()
     env = ours_environment(
         {
@@ -296,16 +324,34 @@ def bench_run(work: Path, model: Path, quick: bool, log: TextIO, profile: bool) 
         rasa_server(env, endpoints=ours_endpoints(folder), model=model),
         console_server(env),
     ]
-    supervisor = Supervisor(services, env, log)
+    return env, Supervisor(services, env, log)
+
+
+def bench_run(work: Path, model: Path, quick: bool, log: TextIO, profile: bool) -> dict[str, Any]:
+    """Ours as `make run` starts it: one Rasa process on SQLite, actions, accounts, console;
+    the load levels, then (its memory taken first) the hostile stage."""
+    env, supervisor = start_run(work / "run", model, log)
     try:
         supervisor.start()
         pid = _pid(supervisor, "rasa") if profile else None
         levels = asyncio.run(measure_ours(env, quick, "run", supervisor, pid))
-        return {
+        figures = {
             "parse_p50_ms": parse_latency_ms(env["RASA_URL"], env["RASA_AUTH_TOKEN"]),
             "levels": levels,
             "memory_mb": memory(supervisor),
         }
+        figures["hostile"] = asyncio.run(measure_hostile(env, quick, "hostile"))
+        return figures
+    finally:
+        supervisor.stop()
+
+
+def bench_hostile_only(work: Path, quick: bool, log: TextIO) -> dict[str, Any]:
+    """The hostile stage alone, on `make run`'s trained model (models/), not a fresh training."""
+    env, supervisor = start_run(work / "run", ROOT / "models", log)
+    try:
+        supervisor.start()
+        return asyncio.run(measure_hostile(env, quick, "hostile"))
     finally:
         supervisor.stop()
 
@@ -396,6 +442,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="sample each setup's Rasa process with py-spy during the 20-customer run",
     )
+    parser.add_argument(
+        "--only",
+        choices=["hostile"],
+        help="run one stage alone on the trained model in models/ and update its figures in --out",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench.json")
     args = parser.parse_args(argv)
     stop_on_signals()
@@ -406,6 +457,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with log_path.open("w", encoding="utf-8") as log:
             progress(f"servers' output goes to {log_path}")
+            if args.only == "hostile":
+                earlier = earlier_report(args.out)
+                earlier.setdefault("run", {})["hostile"] = {
+                    **bench_hostile_only(work, args.quick, log),
+                    "date": time.strftime("%Y-%m-%d %H:%M"),
+                }
+                return finish(earlier, "\n".join(hostile_lines(earlier["run"]["hostile"])), args.out)
             report: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M"), "cpus": os.cpu_count()}
             report["reference"] = bench_reference(work, args.quick, log, args.profile)
             progress("ours: training from scratch")
@@ -424,7 +482,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report = serialisable(report)
-    print(table(report))
-    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
-    progress(f"written to {args.out}")
+    return finish(report, table(report), args.out)
+
+
+def earlier_report(path: Path) -> dict[str, Any]:
+    """The report a full run wrote to `path`, for a single stage to update (empty without one)."""
+    if not path.exists():
+        return {"cpus": os.cpu_count()}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def finish(report: dict[str, Any], printed: str, out: Path) -> int:
+    """Prints the table, writes the report to `out`."""
+    print(printed)
+    out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    progress(f"written to {out}")
     return 0

@@ -7,22 +7,34 @@ processes may sync at once (the server's loop and a `purge` command): the
 watermark moves by compare-and-set inside the same transaction as the
 summaries, so a batch is applied exactly once and a loser simply rolls back.
 
+Strings read from the tracker are repaired (`bot.clean_text`): a lone surrogate in a message or
+its metadata, which the SQL tracker keeps escaped inside JSON, once made every pass fail with
+`UnicodeEncodeError` and the watermark never moved again. Should a batch still fail to apply,
+its events are applied one at a time and any that cannot be stored is skipped: logged with its
+id, counted under `skipped_events` in sync_state, and the watermark moves past it.
+
 Known limit: on PostgreSQL, ids from concurrent transactions can become
 visible out of order, and an event committed after a later id was read would
 be skipped; with one Rasa writer (the default set-up) ids commit in order.
 """
 
 import json
+import logging
 from collections import Counter
 from collections.abc import Iterable
 
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.clean_text import clean_json, clean_text
 from services.console.schema import conversation_intents, events, intent_days, summaries, sync_state
 from services.console.summaries import Summary, TrackerEvent, day_of, fold, new_summary
 
+logger = logging.getLogger(__name__)
+
 WATERMARK = "events"
+SKIPPED = "skipped_events"
 BATCH = 2000
 # Well below every database's limit on bound parameters in one statement.
 CHUNK = 500
@@ -38,9 +50,9 @@ def decode_data(raw: str) -> dict:
     """An event's JSON; a row Rasa never wrote (or a damaged one) reads as an empty event."""
     try:
         data = json.loads(raw or "{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
-    return data if isinstance(data, dict) else {}
+    return clean_json(data) if isinstance(data, dict) else {}
 
 
 EVENT_COLUMNS = (events.c.id, events.c.sender_id, events.c.type_name, events.c.timestamp, events.c.data)
@@ -48,7 +60,9 @@ EVENT_COLUMNS = (events.c.id, events.c.sender_id, events.c.type_name, events.c.t
 
 def event_from_row(row: Row) -> TrackerEvent:
     """A row of `events` (selected as EVENT_COLUMNS) as the console works with it."""
-    return TrackerEvent(row.id, row.sender_id, row.type_name, row.timestamp or 0.0, decode_data(row.data))
+    return TrackerEvent(
+        row.id, clean_text(row.sender_id or ""), row.type_name, row.timestamp or 0.0, decode_data(row.data)
+    )
 
 
 def chunks(items: list[str]) -> Iterable[list[str]]:
@@ -57,13 +71,25 @@ def chunks(items: list[str]) -> Iterable[list[str]]:
         yield items[start : start + CHUNK]
 
 
-def watermark(connection: Connection) -> int:
-    """The highest event id already folded into the summaries (0 before the first sync)."""
-    value = connection.execute(select(sync_state.c.value).where(sync_state.c.name == WATERMARK)).scalar()
+def watermark(connection: Connection, name: str = WATERMARK) -> int:
+    """The highest event id already folded into the summaries (0 before the first sync);
+    with `name`, another counter of sync_state (0 until first set)."""
+    value = connection.execute(select(sync_state.c.value).where(sync_state.c.name == name)).scalar()
     if value is None:
-        connection.execute(insert(sync_state).values(name=WATERMARK, value=0))
+        connection.execute(insert(sync_state).values(name=name, value=0))
         return 0
     return value
+
+
+def _move(connection: Connection, start: int, to: int) -> None:
+    """Moves the watermark from `start` to `to`, or raises `_Overtaken`."""
+    moved = connection.execute(
+        update(sync_state)
+        .where(and_(sync_state.c.name == WATERMARK, sync_state.c.value == start))
+        .values(value=to)
+    )
+    if moved.rowcount != 1:
+        raise _Overtaken
 
 
 def _read_batch(tracker: Engine, after: int) -> list[TrackerEvent]:
@@ -154,16 +180,43 @@ def sync(tracker: Engine, console: Engine, low_confidence: float) -> int:
             return total
         try:
             with console.begin() as connection:
-                moved = connection.execute(
-                    update(sync_state)
-                    .where(and_(sync_state.c.name == WATERMARK, sync_state.c.value == start))
-                    .values(value=batch[-1].id)
-                )
-                if moved.rowcount != 1:
-                    raise _Overtaken
+                _move(connection, start, batch[-1].id)
                 _apply(connection, batch, low_confidence)
         except _Overtaken:
             continue
+        except (SQLAlchemyError, ValueError):
+            logger.warning(
+                "A batch of %d events could not be stored; applying them one by one.",
+                len(batch),
+                exc_info=True,
+            )
+            try:
+                _apply_one_by_one(console, start, batch, low_confidence)
+            except _Overtaken:
+                continue
         total += len(batch)
         if len(batch) < BATCH:
             return total
+
+
+def _apply_one_by_one(console: Engine, start: int, batch: list[TrackerEvent], low_confidence: float) -> None:
+    """Applies `batch` event by event; an event that cannot be stored is skipped and counted."""
+    for event in batch:
+        try:
+            with console.begin() as connection:
+                _move(connection, start, event.id)
+                _apply(connection, [event], low_confidence)
+        except (SQLAlchemyError, ValueError):
+            logger.error(
+                "Event %d of conversation %r could not be stored in the console; skipped.",
+                event.id,
+                event.conversation_id[:80],
+                exc_info=True,
+            )
+            with console.begin() as connection:
+                _move(connection, start, event.id)
+                skipped = watermark(connection, SKIPPED)
+                connection.execute(
+                    update(sync_state).where(sync_state.c.name == SKIPPED).values(value=skipped + 1)
+                )
+        start = event.id

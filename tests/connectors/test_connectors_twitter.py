@@ -11,7 +11,8 @@ import time
 import httpx
 import tweepy
 
-from connectors.common import ChoiceMemory, Limits
+from connectors.turns import ChoiceMemory
+from connectors.webhook import Limits
 from connectors.twitter import ApiSession, TwitterOutput
 
 BOT_ID = "835740314006511618"

@@ -8,16 +8,10 @@ from pymessenger import Bot as GraphBot
 from telegram import Bot, Update
 
 from connectors import messenger, telegram, twitter
-from connectors.common import (
-    ChannelConfigurationError,
-    Choice,
-    ChoiceMemory,
-    Incoming,
-    Limits,
-    numbered_text,
-    protect_secrets,
-    split_text,
-)
+from bot.runtime.log_scrubber import protect_secrets
+from connectors.output import split_text
+from connectors.turns import Choice, ChoiceMemory, Incoming, numbered_text
+from connectors.webhook import ChannelConfigurationError, Limits
 from connectors.rest import RestInput, in_platform_namespace
 
 CHANNEL_VARIABLES = (

@@ -28,7 +28,8 @@ def assistant(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
         "  enable_selective_domain: true\n"
-        f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{work / "tracker.db"}"\n'
+        "tracker_store:\n  type: bot.runtime.tracker_store.SQLTrackerStore\n"
+        f'  dialect: "sqlite"\n  db: "{work / "tracker.db"}"\n'
         "lock_store:\n  type: bot.runtime.lock_store.InMemoryTicketLockStore\n"
     )
 
@@ -47,8 +48,10 @@ def assistant(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     }
     # Started exactly as `make run` starts them, on this session's ports and files.
     services = [account_service(env), action_server(env), rasa_server(env, endpoints=endpoints, model=model)]
-    with running(services, env):
-        yield Assistant(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{accounts_port}", env)
+    with running(services, env) as supervisor:
+        assistant = Assistant(f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{accounts_port}", env)
+        assistant.supervisor = supervisor
+        yield assistant
 
 
 @pytest.fixture

@@ -9,6 +9,9 @@ import httpx
 class Assistant:
     """A running assistant and what a test needs to talk to it and look inside."""
 
+    # The supervisor of its servers (ops.processes.Supervisor), for tests that stop one.
+    supervisor: Any = None
+
     def __init__(self, rasa_url: str, accounts_url: str, env: dict[str, str]) -> None:
         self.rasa_url = rasa_url
         self.accounts_url = accounts_url

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from services.console.exports import nlu_yaml, story_yaml
 from services.console.queries import Filters, conversation_page
-from services.console.schema import conversation_intents, open_console_db, summaries
+from services.console.schema import conversation_intents, open_console_db, summaries, sync_state
 from services.console.summaries import TrackerEvent, fold, new_summary
 from services.console.sync import sync
 from services.console.transcript import read_events
@@ -162,3 +162,54 @@ def test_corrections_export_as_nlu_examples_rasa_reads() -> None:
     assert examples["it's anna@example.com"].get("intent") == "inform"
     assert [e["entity"] for e in examples["it's anna@example.com"].get("entities")] == ["email"]
     assert examples["je n'ai plus accès à ma boîte mail"].get("intent") == "lost_email_access"
+
+
+def test_sync_repairs_lone_surrogates_instead_of_stopping_for_good(tmp_path) -> None:
+    """Rasa keeps a lone surrogate escaped inside the event's JSON; reading it back once made
+    every sync pass fail with UnicodeEncodeError and the watermark never moved again."""
+    tracker = Tracker(tmp_path / "tracker.db")
+    console = open_console_db(f"sqlite:///{tmp_path / 'console.db'}")
+    stored = tracker.conversation("s", [("hi \ud800 there", "greet", 0.9)])
+    tracker.add(
+        "s",
+        [
+            {
+                "event": "user",
+                "timestamp": time.time(),
+                "text": "ok",
+                "metadata": {"locale\udfff": "fr\ud800"},
+                "parse_data": {"intent": {"name": "greet", "confidence": 0.9}},
+            }
+        ],
+    )
+    assert sync(tracker.engine, console, LOW) == stored + 1
+    with console.connect() as connection:
+        row = connection.execute(select(summaries).where(summaries.c.conversation_id == "s")).one()
+    assert "hi \ufffd there" in row.search_text
+    tracker.conversation("after", [("hello", "greet", 0.9)])
+    assert sync(tracker.engine, console, LOW) > 0
+
+
+def test_an_event_that_cannot_be_stored_is_skipped_counted_and_passed(tmp_path, monkeypatch) -> None:
+    from services.console import sync as sync_module
+
+    tracker = Tracker(tmp_path / "tracker.db")
+    console = open_console_db(f"sqlite:///{tmp_path / 'console.db'}")
+    total = tracker.conversation("bad", [("poison", "greet", 0.9)])
+    total += tracker.conversation("good", [("fine", "greet", 0.9)])
+    real_apply = sync_module._apply
+
+    def failing_apply(connection, batch, low_confidence):
+        if any(event.data.get("text") == "poison" for event in batch):
+            raise ValueError("cannot be stored")
+        real_apply(connection, batch, low_confidence)
+
+    monkeypatch.setattr(sync_module, "_apply", failing_apply)
+    assert sync(tracker.engine, console, LOW) == total
+    with console.connect() as connection:
+        skipped = connection.execute(
+            select(sync_state.c.value).where(sync_state.c.name == "skipped_events")
+        ).scalar()
+        good = connection.execute(select(summaries).where(summaries.c.conversation_id == "good")).one()
+        mark = connection.execute(select(sync_state.c.value).where(sync_state.c.name == "events")).scalar()
+    assert skipped == 1 and good.user_messages == 1 and mark == total
