@@ -68,6 +68,10 @@ _PHRASE_KEYWORDS = (
     ("cle", "api"),
     ("secret", "code"),
 )
+# The phrases by their first word, so that a token tries only the phrases it could begin.
+_PHRASES_BY_FIRST_WORD: dict[str, tuple[tuple[str, ...], ...]] = {}
+for _phrase in _PHRASE_KEYWORDS:
+    _PHRASES_BY_FIRST_WORD[_phrase[0]] = (*_PHRASES_BY_FIRST_WORD.get(_phrase[0], ()), _phrase)
 # Words that may stand between a keyword and its linker ("password for my account is ...").
 _FILLERS = frozenset(
     """
@@ -367,6 +371,7 @@ class _Finder:
         self.lowers = [t.lower for t in self.tokens]
         self.spans: list[tuple[int, int]] = []
         self.taken: set = set()
+        self.keywords: dict[int, tuple[int, bool, bool, str | None] | None] = {}
 
     def add(self, start: int, end: int) -> None:
         if start < end:
@@ -379,11 +384,22 @@ class _Finder:
     # --- keywords -------------------------------------------------------------------------
 
     def keyword_at(self, index: int) -> tuple[int, bool, bool, str | None] | None:
-        """(words in the keyword, strong, ends with a separator, value glued after it)."""
+        """(words in the keyword, strong, ends with a separator, value glued after it).
+
+        Asked twice per token (after a keyword, before "as ... password"), so remembered; the
+        phrases are tried only when the token is one's first word (a 10,000-character message
+        took 0.23 s per pass when every token tried every phrase).
+        """
+        if index not in self.keywords:
+            self.keywords[index] = self._keyword_at(index)
+        return self.keywords[index]
+
+    def _keyword_at(self, index: int) -> tuple[int, bool, bool, str | None] | None:
         token = self.tokens[index]
         if token.in_marker:
             return None
-        for phrase in _PHRASE_KEYWORDS:
+        phrases = _PHRASES_BY_FIRST_WORD.get(self.lowers[index].rstrip(":="), ())
+        for phrase in phrases:
             words = self.lowers[index : index + len(phrase)]
             if len(words) == len(phrase) and all(
                 w.rstrip(":=") == p for w, p in zip(words, phrase, strict=True)

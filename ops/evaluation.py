@@ -15,7 +15,7 @@ Before that (it takes a second), the credential redaction is measured on its own
 (tests/data/redaction/): recall over secret-bearing messages and the false-positive rate over
 innocent ones, per language, printed and written to `<out>/redaction.json`. The thresholds the
 product holds itself to (recall >= 0.98, false positives <= 1 %) are checked by
-tests/security/test_redaction_corpus.py.
+tests/security/test_redaction_attacks.py.
 
     python -m ops.evaluation [--folds 5] [--languages en ru fr] [--out results/nlu]
                              [--redaction-only]
