@@ -129,7 +129,7 @@ class RestInput(RasaRestInput):
 
     def __init__(self, token: str | None = None, limits: Limits | None = None) -> None:
         self._token = token
-        self._limits = limits or Limits()
+        self._limits = limits or Limits.read({})
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         """Rasa's REST routes behind a request guard, a failed turn answered as one."""

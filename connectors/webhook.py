@@ -28,19 +28,19 @@ import hashlib
 import hmac
 import json
 import logging
-import math
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from pydantic import Field
 from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.runtime.log_scrubber import protect_secrets
+from bot.settings import EnvironmentSettings, SettingsError
 
 logger = logging.getLogger(__name__)
 
@@ -68,33 +68,21 @@ class ChannelConfigurationError(RasaException):
 # --- configuration ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Request and send limits shared by all channels."""
+class Limits(EnvironmentSettings):
+    """Request and send limits shared by all channels (read with bot.settings, like every
+    service's settings)."""
 
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
-    send_timeout: float = DEFAULT_SEND_TIMEOUT
+    max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, env="CONNECTOR_MAX_BODY_BYTES", gt=0)
+    send_timeout: float = Field(DEFAULT_SEND_TIMEOUT, env="CONNECTOR_SEND_TIMEOUT", gt=0, lt=float("inf"))
 
     @classmethod
     def from_env(cls) -> "Limits":
-        """Reads CONNECTOR_MAX_BODY_BYTES and CONNECTOR_SEND_TIMEOUT, failing early on nonsense."""
-        return cls(
-            max_body_bytes=int(_positive_number("CONNECTOR_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)),
-            send_timeout=_positive_number("CONNECTOR_SEND_TIMEOUT", DEFAULT_SEND_TIMEOUT),
-        )
-
-
-def _positive_number(name: str, default: float) -> float:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if not (math.isfinite(value) and value > 0):
-        raise ChannelConfigurationError(f"{name} must be a positive number, got {raw!r}.")
-    return value
+        """Reads CONNECTOR_MAX_BODY_BYTES and CONNECTOR_SEND_TIMEOUT, failing early on nonsense
+        (a `RasaException`, so `rasa run` prints it and exits)."""
+        try:
+            return cls.read()
+        except SettingsError as error:
+            raise ChannelConfigurationError(str(error)) from None
 
 
 def reject_credential_keys(channel_path: str, credentials: Mapping[str, Any] | None) -> None:
