@@ -60,7 +60,7 @@ from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.domain import Domain
 from redis.exceptions import WatchError
 
-from bot.runtime import action_outage
+from bot.runtime import action_outage, long_conversations
 
 TOKEN_VARIABLE = "RASA_AUTH_TOKEN"
 
@@ -172,6 +172,7 @@ def _validate_action_result_with(validator: Any):
 def install() -> None:
     """Applies the changes to the Rasa modules of this process."""
     action_outage.install()
+    long_conversations.install()
     Agent._create_tracker_store = staticmethod(_unwrapped_tracker_store)
     lock_store.LockStore._acquire_lock = _acquire_lock
     lock_store.LockStore.issue_ticket = _issue_ticket
