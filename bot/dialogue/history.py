@@ -19,7 +19,7 @@ a Rasa without them fails at start, not at a customer's turn.
 """
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, FrozenSet, List, Optional, Text, Tuple
+from typing import Any
 
 from rasa.shared.core.constants import PREVIOUS_ACTION
 from rasa.shared.core.domain import Domain, State
@@ -30,8 +30,8 @@ from rasa.shared.core.events import (
     Event,
     Restarted,
     SessionStarted,
-    UserUttered,
     UserUtteranceReverted,
+    UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -70,9 +70,9 @@ class _AppliedFold:
     """`DialogueStateTracker.applied_events` after its first `consumed` events."""
 
     consumed: int
-    last_event: Optional[Event]
-    loop_names: FrozenSet[Text]
-    applied: List[Event]
+    last_event: Event | None
+    loop_names: frozenset[str]
+    applied: list[Event]
 
 
 @dataclass
@@ -81,21 +81,21 @@ class _StatesFold:
     state of the final tracker, which changes with the next event, is never kept)."""
 
     consumed: int
-    last_applied: Optional[Event]
+    last_applied: Event | None
     replay: DialogueStateTracker
-    states: List[State] = field(default_factory=list)
-    last_ml_action_sub_state: Optional[Dict[Text, Any]] = None
+    states: list[State] = field(default_factory=list)
+    last_ml_action_sub_state: dict[str, Any] | None = None
     turn_was_hidden: bool = False
 
 
 @dataclass
 class _Folds:
     events: Any  # the tracker's event deque the folds were computed from
-    applied: Optional[_AppliedFold] = None
-    states: Dict[Tuple[Any, ...], _StatesFold] = field(default_factory=dict)
+    applied: _AppliedFold | None = None
+    states: dict[tuple[Any, ...], _StatesFold] = field(default_factory=dict)
 
 
-def _folds(tracker: DialogueStateTracker) -> Optional[_Folds]:
+def _folds(tracker: DialogueStateTracker) -> _Folds | None:
     """The tracker's folds, reset when its events were replaced; None for a bounded history."""
     if tracker.events.maxlen is not None:
         return None
@@ -106,12 +106,16 @@ def _folds(tracker: DialogueStateTracker) -> Optional[_Folds]:
     return folds
 
 
-def _loop_names(events: Any) -> FrozenSet[Text]:
+def _loop_names(events: Any) -> frozenset[str]:
     return frozenset(e.name for e in events if isinstance(e, ActiveLoop) and e.name)
 
 
-def _apply(tracker: DialogueStateTracker, loop_names: FrozenSet[Text], events: Any,
-           applied: List[Event]) -> None:
+def _apply(
+    tracker: DialogueStateTracker,
+    loop_names: frozenset[str],
+    events: Any,
+    applied: list[Event],
+) -> None:
     """The body of Rasa 3.6's `DialogueStateTracker.applied_events`, over `events`."""
     for event in events:
         if isinstance(event, (Restarted, SessionStarted)):
@@ -124,14 +128,16 @@ def _apply(tracker: DialogueStateTracker, loop_names: FrozenSet[Text], events: A
         elif (
             isinstance(event, ActionExecuted)
             and event.action_name in loop_names
-            and not tracker._first_loop_execution_or_unhappy_path(event.action_name, applied)
+            and not tracker._first_loop_execution_or_unhappy_path(
+                event.action_name, applied
+            )
         ):
             tracker._undo_till_previous_loop_execution(event.action_name, applied)
         else:
             applied.append(event)
 
 
-def applied_events(tracker: DialogueStateTracker) -> List[Event]:
+def applied_events(tracker: DialogueStateTracker) -> list[Event]:
     """`tracker.applied_events()`, continuing the last call's fold over the new events."""
     folds = _folds(tracker)
     if folds is None:
@@ -140,7 +146,9 @@ def applied_events(tracker: DialogueStateTracker) -> List[Event]:
     fold = folds.applied
     if fold is not None:
         consumed = fold.consumed
-        if len(events) < consumed or (consumed and events[consumed - 1] is not fold.last_event):
+        if len(events) < consumed or (
+            consumed and events[consumed - 1] is not fold.last_event
+        ):
             fold = None
     if fold is not None:
         new = list(_islice(events, fold.consumed))
@@ -168,15 +176,24 @@ def _islice(events: Any, start: int) -> Any:
     return tail
 
 
-def _state_step(domain: Domain, replay: DialogueStateTracker, hide_rule_turn: bool,
-                fold: _StatesFold, omit_unset_slots: bool, ignore_rule_only_turns: bool,
-                rule_only_data: Optional[Dict[Text, Any]]) -> Optional[State]:
+def _state_step(
+    domain: Domain,
+    replay: DialogueStateTracker,
+    hide_rule_turn: bool,
+    fold: _StatesFold,
+    omit_unset_slots: bool,
+    ignore_rule_only_turns: bool,
+    rule_only_data: dict[str, Any] | None,
+) -> State | None:
     """One iteration of Rasa 3.6's `Domain.states_for_tracker_history` loop: updates the fold's
     running variables and returns the state to append (None when the turn is hidden)."""
     if ignore_rule_only_turns:
         if not fold.turn_was_hidden:
             fold.last_ml_action_sub_state = domain._get_prev_action_sub_state(replay)
-        if not replay.followup_action and not replay.latest_action_name == replay.active_loop_name:
+        if (
+            not replay.followup_action
+            and replay.latest_action_name != replay.active_loop_name
+        ):
             fold.turn_was_hidden = hide_rule_turn
         if fold.turn_was_hidden:
             return None
@@ -190,24 +207,31 @@ def _state_step(domain: Domain, replay: DialogueStateTracker, hide_rule_turn: bo
     return domain._clean_state(state)
 
 
-def past_states(tracker: DialogueStateTracker, domain: Domain, omit_unset_slots: bool = False,
-                ignore_rule_only_turns: bool = False,
-                rule_only_data: Optional[Dict[Text, Any]] = None) -> List[State]:
+def past_states(
+    tracker: DialogueStateTracker,
+    domain: Domain,
+    omit_unset_slots: bool = False,
+    ignore_rule_only_turns: bool = False,
+    rule_only_data: dict[str, Any] | None = None,
+) -> list[State]:
     """`tracker.past_states(...)`, continuing the last call's fold over the new events."""
     folds = _folds(tracker)
     if folds is None:
-        return tracker.past_states(domain, omit_unset_slots, ignore_rule_only_turns,
-                                   rule_only_data)
+        return tracker.past_states(
+            domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data
+        )
     applied = applied_events(tracker)
     key = (id(domain), omit_unset_slots, ignore_rule_only_turns, repr(rule_only_data))
     fold = folds.states.get(key)
-    if fold is not None and (len(applied) < fold.consumed or (
-            fold.consumed and applied[fold.consumed - 1] is not fold.last_applied)):
+    if fold is not None and (
+        len(applied) < fold.consumed
+        or (fold.consumed and applied[fold.consumed - 1] is not fold.last_applied)
+    ):
         fold = None  # an event the states were built from has been reverted or undone
     if fold is None:
         fold = _StatesFold(0, None, tracker.init_copy())
     step = (omit_unset_slots, ignore_rule_only_turns, rule_only_data)
-    for event in applied[fold.consumed:]:
+    for event in applied[fold.consumed :]:
         if isinstance(event, ActionExecuted):
             state = _state_step(domain, fold.replay, event.hide_rule_turn, fold, *step)
             if state is not None:
@@ -217,7 +241,13 @@ def past_states(tracker: DialogueStateTracker, domain: Domain, omit_unset_slots:
     fold.last_applied = applied[-1] if applied else None
     folds.states[key] = fold
     # The final tracker's state: computed on a copy of the running variables, never kept.
-    final = _StatesFold(fold.consumed, fold.last_applied, fold.replay, fold.states,
-                        fold.last_ml_action_sub_state, fold.turn_was_hidden)
+    final = _StatesFold(
+        fold.consumed,
+        fold.last_applied,
+        fold.replay,
+        fold.states,
+        fold.last_ml_action_sub_state,
+        fold.turn_was_hidden,
+    )
     state = _state_step(domain, fold.replay, False, final, *step)
     return fold.states + [state] if state is not None else list(fold.states)

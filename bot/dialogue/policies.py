@@ -6,11 +6,10 @@ events), proven on long conversations by tests/bot/dialogue/test_policies.py, wh
 prediction with Rasa's policies trained on the same data.
 """
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.core.policies.memoization import MemoizationPolicy
-from rasa.core.policies.policy import Policy
-from rasa.core.policies.policy import PolicyPrediction
+from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.core.policies.rule_policy import (
     RULES,
     RULES_FOR_LOOP_UNHAPPY_PATH,
@@ -27,16 +26,27 @@ from bot.dialogue import history
 class _HistoryView:
     """What the tracker featurizer reads of a tracker (`past_states`), from the kept folds."""
 
-    def __init__(self, tracker: DialogueStateTracker, keep: Optional[int] = None) -> None:
+    def __init__(self, tracker: DialogueStateTracker, keep: int | None = None) -> None:
         self._tracker = tracker
         self._keep = keep  # only the last `keep` states are read (all when None)
 
-    def past_states(self, domain: Domain, omit_unset_slots: bool = False,
-                    ignore_rule_only_turns: bool = False,
-                    rule_only_data: Optional[Dict[Text, Any]] = None) -> List[State]:
-        states = history.past_states(self._tracker, domain, omit_unset_slots,
-                                     ignore_rule_only_turns, rule_only_data)
-        return states[-self._keep:] if self._keep and len(states) > self._keep else states
+    def past_states(
+        self,
+        domain: Domain,
+        omit_unset_slots: bool = False,
+        ignore_rule_only_turns: bool = False,
+        rule_only_data: dict[str, Any] | None = None,
+    ) -> list[State]:
+        states = history.past_states(
+            self._tracker,
+            domain,
+            omit_unset_slots,
+            ignore_rule_only_turns,
+            rule_only_data,
+        )
+        return (
+            states[-self._keep :] if self._keep and len(states) > self._keep else states
+        )
 
 
 def _check_featurizer_reads_only_past_states() -> None:
@@ -60,16 +70,27 @@ def check_rasa_api() -> None:
     _check_featurizer_reads_only_past_states()
     for policy in (RulePolicy, MemoizationPolicy):
         if policy._prediction_states is not Policy._prediction_states:
-            raise RuntimeError(f"{policy.__name__} has its own _prediction_states: "
-                               "bot.dialogue.policies must be revised for this Rasa.")
+            raise RuntimeError(
+                f"{policy.__name__} has its own _prediction_states: "
+                "bot.dialogue.policies must be revised for this Rasa."
+            )
 
 
-def _prediction_states(self: Any, tracker: DialogueStateTracker, domain: Domain,
-                       use_text_for_last_user_input: bool = False,
-                       rule_only_data: Optional[Dict[Text, Any]] = None) -> List[State]:
+def _prediction_states(
+    self: Any,
+    tracker: DialogueStateTracker,
+    domain: Domain,
+    use_text_for_last_user_input: bool = False,
+    rule_only_data: dict[str, Any] | None = None,
+) -> list[State]:
     """`Policy._prediction_states`, its featurizer reading the history through the folds."""
     return Policy._prediction_states(
-        self, _HistoryView(tracker), domain, use_text_for_last_user_input, rule_only_data)
+        self,
+        _HistoryView(tracker),
+        domain,
+        use_text_for_last_user_input,
+        rule_only_data,
+    )
 
 
 @DefaultV1Recipe.register(
@@ -89,7 +110,7 @@ class ContinuedRulePolicy(RulePolicy):
     """
 
     _cut_history = True
-    _states_kept: Optional[int] = None  # longest key + 1, once the lookup is final
+    _states_kept: int | None = None  # longest key + 1, once the lookup is final
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         check_rasa_api()
@@ -112,19 +133,30 @@ class ContinuedRulePolicy(RulePolicy):
                     longest = max(longest, len(self._rule_key_to_state(key)))
         return longest
 
-    def _prediction_states(self, tracker: DialogueStateTracker, domain: Domain,
-                           use_text_for_last_user_input: bool = False,
-                           rule_only_data: Optional[Dict[Text, Any]] = None) -> List[State]:
+    def _prediction_states(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        use_text_for_last_user_input: bool = False,
+        rule_only_data: dict[str, Any] | None = None,
+    ) -> list[State]:
         if not self._cut_history:
-            return _prediction_states(self, tracker, domain, use_text_for_last_user_input,
-                                      rule_only_data)
+            return _prediction_states(
+                self, tracker, domain, use_text_for_last_user_input, rule_only_data
+            )
         if self._states_kept is None:
             self._states_kept = self._longest_key() + 1
         return Policy._prediction_states(
-            self, _HistoryView(tracker, self._states_kept), domain,
-            use_text_for_last_user_input, rule_only_data)
+            self,
+            _HistoryView(tracker, self._states_kept),
+            domain,
+            use_text_for_last_user_input,
+            rule_only_data,
+        )
 
-    def predict_action_probabilities(self, *args: Any, **kwargs: Any) -> PolicyPrediction:
+    def predict_action_probabilities(
+        self, *args: Any, **kwargs: Any
+    ) -> PolicyPrediction:
         """Rasa's prediction, under Rasa's name (events, transcripts and `rasa test` read it)."""
         prediction = super().predict_action_probabilities(*args, **kwargs)
         prediction.policy_name = RulePolicy.__name__
@@ -143,7 +175,9 @@ class ContinuedMemoizationPolicy(MemoizationPolicy):
 
     _prediction_states = _prediction_states
 
-    def predict_action_probabilities(self, *args: Any, **kwargs: Any) -> PolicyPrediction:
+    def predict_action_probabilities(
+        self, *args: Any, **kwargs: Any
+    ) -> PolicyPrediction:
         """Rasa's prediction, under Rasa's name (events, transcripts and `rasa test` read it)."""
         prediction = super().predict_action_probabilities(*args, **kwargs)
         prediction.policy_name = MemoizationPolicy.__name__

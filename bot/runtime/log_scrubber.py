@@ -11,10 +11,11 @@ is still a token, and a log is the first place an attacker reads.
 
 import logging
 import traceback
-from typing import Any, Iterable, Set
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import quote
 
-_SECRETS: Set[str] = set()
+_SECRETS: set[str] = set()
 _INSTALLED = False
 REPLACEMENT = "***"
 

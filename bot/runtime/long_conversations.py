@@ -19,12 +19,26 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.dialogue import history
 
 # The tracker's state besides its events and slots, as `DialogueStateTracker._reset` lists it.
-_STATE = ("_paused", "followup_action", "latest_action", "latest_message",
-          "latest_bot_utterance", "active_loop")
+_STATE = (
+    "_paused",
+    "followup_action",
+    "latest_action",
+    "latest_message",
+    "latest_bot_utterance",
+    "active_loop",
+)
 # What `init_copy` gives the copy (model and assistant ids left unset, as Rasa's copy leaves
 # them), and the events and slots taken over.
-_IDENTITY = {"_max_event_history", "events", "sender_id", "slots", "sender_source",
-             "is_rule_tracker", "model_id", "assistant_id"}
+_IDENTITY = {
+    "_max_event_history",
+    "events",
+    "sender_id",
+    "slots",
+    "sender_source",
+    "is_rule_tracker",
+    "model_id",
+    "assistant_id",
+}
 
 
 def copy_tracker(tracker: DialogueStateTracker) -> DialogueStateTracker:

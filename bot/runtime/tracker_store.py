@@ -42,8 +42,9 @@ import json
 import logging
 import os
 from collections import OrderedDict
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass
-from typing import Any, Dict, Generator, Iterable, List, Optional, Text, Type
+from typing import Any
 
 import sqlalchemy as sa
 from rasa.core import tracker_store as rasa_tracker_store
@@ -57,7 +58,9 @@ from rasa.shared.utils.common import all_subclasses
 logger = logging.getLogger(__name__)
 
 CACHE_SIZE_VARIABLE = "TRACKER_CACHE_SIZE"
-DEFAULT_CACHE_SIZE = 128  # conversations per worker; an 80-turn tracker holds ~3,400 events
+DEFAULT_CACHE_SIZE = (
+    128  # conversations per worker; an 80-turn tracker holds ~3,400 events
+)
 
 
 class MissingSchemaError(RasaException):
@@ -75,9 +78,9 @@ class _Kept:
     lent: bool = False
 
 
-def _event_classes() -> Dict[Text, Type[Event]]:
+def _event_classes() -> dict[str, type[Event]]:
     """Event name -> class, the first match in the order `Event.resolve_by_type` searches."""
-    classes: Dict[Text, Type[Event]] = {}
+    classes: dict[str, type[Event]] = {}
     for cls in all_subclasses(Event):
         classes.setdefault(cls.type_name, cls)
     return classes
@@ -88,9 +91,13 @@ def _cache_size() -> int:
     try:
         size = int(raw)
     except ValueError:
-        raise ValueError(f"{CACHE_SIZE_VARIABLE} must be a whole number, not {raw!r}") from None
+        raise ValueError(
+            f"{CACHE_SIZE_VARIABLE} must be a whole number, not {raw!r}"
+        ) from None
     if size < 0:
-        raise ValueError(f"{CACHE_SIZE_VARIABLE} must be 0 (no cache) or more, not {size}")
+        raise ValueError(
+            f"{CACHE_SIZE_VARIABLE} must be 0 (no cache) or more, not {size}"
+        )
     return size
 
 
@@ -100,7 +107,7 @@ class SQLTrackerStore(rasa_tracker_store.SQLTrackerStore):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._kept: "OrderedDict[Text, _Kept]" = OrderedDict()
+        self._kept: OrderedDict[str, _Kept] = OrderedDict()
         self._cache_size = _cache_size()
         self._classes = _event_classes()
 
@@ -122,7 +129,7 @@ class SQLTrackerStore(rasa_tracker_store.SQLTrackerStore):
 
     # --- reading
 
-    def _deserialise(self, serialised: Iterable[Text]) -> List[Event]:
+    def _deserialise(self, serialised: Iterable[str]) -> list[Event]:
         """Events from their stored JSON, as `rasa.shared.core.events.deserialise_events`."""
         events = []
         for data in serialised:
@@ -136,32 +143,43 @@ class SQLTrackerStore(rasa_tracker_store.SQLTrackerStore):
                 events.append(event)
         return events
 
-    def _load(self, sender_id: Text, all_sessions: bool) -> Optional[_Kept]:
+    def _load(self, sender_id: str, all_sessions: bool) -> _Kept | None:
         """The conversation's tracker rebuilt from the database (Rasa's query and replay)."""
         with self.session_scope() as session:
-            rows = self._event_query(
-                session, sender_id, fetch_events_from_all_sessions=all_sessions
-            ).with_entities(self.SQLEvent.id, self.SQLEvent.data).all()
+            rows = (
+                self._event_query(
+                    session, sender_id, fetch_events_from_all_sessions=all_sessions
+                )
+                .with_entities(self.SQLEvent.id, self.SQLEvent.data)
+                .all()
+            )
         if not rows:
             return None
         tracker = DialogueStateTracker.from_events(
-            sender_id, self._deserialise(data for _, data in rows), self.domain.slots,
+            sender_id,
+            self._deserialise(data for _, data in rows),
+            self.domain.slots,
             self.max_event_history,
         )
         return _Kept(tracker, len(tracker.events), rows[-1][0], 0)
 
-    def _refresh(self, sender_id: Text, kept: _Kept) -> Optional[_Kept]:
+    def _refresh(self, sender_id: str, kept: _Kept) -> _Kept | None:
         """`kept` brought up to date with the rows stored after it, or None when it cannot be."""
         table = self.SQLEvent
         with self.session_scope() as session:
-            rows = session.query(table.id, table.type_name, table.data).filter(
-                table.sender_id == sender_id, table.id >= kept.last_id
-            ).order_by(table.id).all()
+            rows = (
+                session.query(table.id, table.type_name, table.data)
+                .filter(table.sender_id == sender_id, table.id >= kept.last_id)
+                .order_by(table.id)
+                .all()
+            )
         if not rows or rows[0][0] != kept.last_id or len(rows) < 1 + kept.own_rows:
             return None  # erased (or rows missing) since: start again from the database
-        foreign = rows[1 + kept.own_rows:]
+        foreign = rows[1 + kept.own_rows :]
         if any(type_name == SessionStarted.type_name for _, type_name, _ in foreign):
-            return None  # a new session started elsewhere: Rasa reads only from its start
+            return (
+                None  # a new session started elsewhere: Rasa reads only from its start
+            )
         for event in self._deserialise(data for _, _, data in foreign):
             kept.tracker.update(event)
         kept.length = len(kept.tracker.events)
@@ -169,14 +187,14 @@ class SQLTrackerStore(rasa_tracker_store.SQLTrackerStore):
         kept.own_rows = 0
         return kept
 
-    def _take(self, sender_id: Text) -> Optional[_Kept]:
+    def _take(self, sender_id: str) -> _Kept | None:
         """The kept tracker of the conversation, if it may be lent, removed from the cache."""
         kept = self._kept.pop(sender_id, None)
         if kept is None or kept.lent or len(kept.tracker.events) != kept.length:
             return None
         return kept
 
-    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The tracker of the conversation's latest session, lent to the caller."""
         kept = self._take(sender_id)
         if kept is not None:
@@ -191,25 +209,39 @@ class SQLTrackerStore(rasa_tracker_store.SQLTrackerStore):
             self._remember(sender_id, kept)
         return kept.tracker
 
-    async def retrieve_full_tracker(self, conversation_id: Text) -> Optional[DialogueStateTracker]:
+    async def retrieve_full_tracker(
+        self, conversation_id: str
+    ) -> DialogueStateTracker | None:
         """Every session's events (the HTTP API's tracker endpoint); never cached."""
         kept = await asyncio.to_thread(self._load, conversation_id, True)
         return kept.tracker if kept else None
 
-    async def exists(self, conversation_id: Text) -> bool:
+    async def exists(self, conversation_id: str) -> bool:
         """Whether anything is stored for the conversation, without reading its events."""
+
         def query() -> bool:
             with self.session_scope() as session:
-                return session.query(self.SQLEvent.id).filter(
-                    self.SQLEvent.sender_id == conversation_id).first() is not None
+                return (
+                    session.query(self.SQLEvent.id)
+                    .filter(self.SQLEvent.sender_id == conversation_id)
+                    .first()
+                    is not None
+                )
+
         return await asyncio.to_thread(query)
 
-    async def keys(self) -> Iterable[Text]:
+    async def keys(self) -> Iterable[str]:
         """The ids of every stored conversation."""
-        def query() -> List[Text]:
+
+        def query() -> list[str]:
             with self.session_scope() as session:
-                return [sender for (sender,) in
-                        session.query(self.SQLEvent.sender_id).distinct().all()]
+                return [
+                    sender
+                    for (sender,) in session.query(self.SQLEvent.sender_id)
+                    .distinct()
+                    .all()
+                ]
+
         return await asyncio.to_thread(query)
 
     # --- writing
@@ -218,14 +250,19 @@ class SQLTrackerStore(rasa_tracker_store.SQLTrackerStore):
         # A bounded event history drops events from the left: lengths no longer tell what is new.
         return self._cache_size > 0 and tracker.events.maxlen is None
 
-    def _remember(self, sender_id: Text, kept: _Kept) -> None:
+    def _remember(self, sender_id: str, kept: _Kept) -> None:
         self._kept[sender_id] = kept
         self._kept.move_to_end(sender_id)
         while len(self._kept) > self._cache_size:
             self._kept.popitem(last=False)
 
-    def _insert(self, sender_id: Text, events: List[Event], count_stored: bool,
-                tracker: DialogueStateTracker) -> List[Event]:
+    def _insert(
+        self,
+        sender_id: str,
+        events: list[Event],
+        count_stored: bool,
+        tracker: DialogueStateTracker,
+    ) -> list[Event]:
         """Inserts the new events in one statement and commits; returns what was inserted.
         With `count_stored`, which events are new is Rasa's way: those past the stored count."""
         with self.session_scope() as session:
@@ -235,15 +272,18 @@ class SQLTrackerStore(rasa_tracker_store.SQLTrackerStore):
                 rows = []
                 for event in events:
                     data = event.as_dict()
-                    rows.append({
-                        "sender_id": sender_id,
-                        "type_name": event.type_name,
-                        "timestamp": data.get("timestamp"),
-                        "intent_name": data.get("parse_data", {}).get("intent", {}).get(
-                            INTENT_NAME_KEY),
-                        "action_name": data.get("name"),
-                        "data": json.dumps(data),
-                    })
+                    rows.append(
+                        {
+                            "sender_id": sender_id,
+                            "type_name": event.type_name,
+                            "timestamp": data.get("timestamp"),
+                            "intent_name": data.get("parse_data", {})
+                            .get("intent", {})
+                            .get(INTENT_NAME_KEY),
+                            "action_name": data.get("name"),
+                            "data": json.dumps(data),
+                        }
+                    )
                 session.execute(sa.insert(self.SQLEvent.__table__), rows)
                 session.commit()
         return events
@@ -253,16 +293,26 @@ class SQLTrackerStore(rasa_tracker_store.SQLTrackerStore):
         tracker, those past the stored count), then keeps it for the conversation's next turn."""
         sender_id = tracker.sender_id
         kept = self._kept.pop(sender_id, None)
-        own = (kept is not None and kept.lent and kept.tracker is tracker
-               and len(tracker.events) >= kept.length)
-        new_events = list(itertools.islice(tracker.events, kept.length, None)) if own else []
+        own = (
+            kept is not None
+            and kept.lent
+            and kept.tracker is tracker
+            and len(tracker.events) >= kept.length
+        )
+        new_events = (
+            list(itertools.islice(tracker.events, kept.length, None)) if own else []
+        )
         inserted = await asyncio.to_thread(
-            self._insert, sender_id, new_events, not own, tracker)
+            self._insert, sender_id, new_events, not own, tracker
+        )
         if self.event_broker:
             await self._stream_new_events(self.event_broker, inserted, sender_id)
         logger.debug("Tracker with sender_id '%s' stored to database", sender_id)
-        if own and self._cacheable(tracker) and not any(
-                isinstance(event, SessionStarted) for event in inserted):
+        if (
+            own
+            and self._cacheable(tracker)
+            and not any(isinstance(event, SessionStarted) for event in inserted)
+        ):
             kept.length = len(tracker.events)
             kept.own_rows += len(inserted)
             kept.lent = False
