@@ -18,20 +18,13 @@ own handling. `install` fails at start if either method is missing.
 """
 
 import logging
-from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Awaitable, Callable, List, Optional
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
-from rasa.shared.core.events import (
-    ActionExecuted,
-    ActiveLoop,
-    BotUttered,
-    Event,
-    SlotSet,
-)
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Event, SlotSet
 from rasa.shared.exceptions import RasaException
 
 logger = logging.getLogger(__name__)
@@ -41,11 +34,11 @@ HANDOFF_FAILED_RESPONSE = "utter_ticket_failed"
 HANDOFF_ACTION = "action_handoff"
 
 # The name of the custom action whose call failed during this turn's current action, if any.
-_failed_action: ContextVar[str | None] = ContextVar("failed_remote_action", default=None)
+_failed_action: ContextVar[Optional[str]] = ContextVar("failed_remote_action", default=None)
 
 
-def _noting_failures(run: Callable[..., Awaitable[list[Event]]]) -> Callable[..., Awaitable[list[Event]]]:
-    async def run_noting_failures(self: RemoteAction, *args: Any, **kwargs: Any) -> list[Event]:
+def _noting_failures(run: Callable[..., Awaitable[List[Event]]]) -> Callable[..., Awaitable[List[Event]]]:
+    async def run_noting_failures(self: RemoteAction, *args: Any, **kwargs: Any) -> List[Event]:
         try:
             return await run(self, *args, **kwargs)
         except ActionExecutionRejection:
@@ -71,7 +64,7 @@ def _answering_outages(run_action: Callable[..., Awaitable[bool]]) -> Callable[.
         logger.error("The action server could not run %s: the customer is told, the turn ends.",
                      failed)
         response = HANDOFF_FAILED_RESPONSE if failed == HANDOFF_ACTION else UNAVAILABLE_RESPONSE
-        events: list[Event] = []
+        events: List[Event] = []
         message = await nlg.generate(response, tracker, output_channel.name())
         if message:
             events.append(BotUttered(message.get("text"), data={

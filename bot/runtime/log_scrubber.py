@@ -11,11 +11,10 @@ is still a token, and a log is the first place an attacker reads.
 
 import logging
 import traceback
-from collections.abc import Iterable
-from typing import Any
+from typing import Any, Iterable, Set
 from urllib.parse import quote
 
-_SECRETS: set[str] = set()
+_SECRETS: Set[str] = set()
 _INSTALLED = False
 REPLACEMENT = "***"
 

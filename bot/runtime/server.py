@@ -47,8 +47,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Callable, Dict, List, Optional, Text
 
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
@@ -74,9 +73,7 @@ def _action_response_validator() -> Any:
     return validator_class(schema)
 
 
-def _unwrapped_tracker_store(
-    store: TrackerStore | None, domain: Domain
-) -> TrackerStore:
+def _unwrapped_tracker_store(store: Optional[TrackerStore], domain: Domain) -> TrackerStore:
     """Agent's tracker store as configured, without the in-memory fallback."""
     if store is None:
         return InMemoryTrackerStore(domain)
@@ -84,19 +81,13 @@ def _unwrapped_tracker_store(
     return store
 
 
-def _change(
-    store: lock_store.LockStore,
-    conversation_id: str,
-    change: Callable[[TicketLock], Any],
-    create: bool = False,
-) -> Any:
+def _change(store: lock_store.LockStore, conversation_id: Text,
+            change: Callable[[TicketLock], Any], create: bool = False) -> Any:
     """Applies `change` to the conversation's lock and saves it, returning what `change` returns
     (None, without calling it, when there is no lock and `create` is False). On Redis, a
     transaction: retried whenever another worker changed the lock meanwhile."""
     if not isinstance(store, lock_store.RedisLockStore):
-        lock = store.get_lock(conversation_id) or (
-            store.create_lock(conversation_id) if create else None
-        )
+        lock = store.get_lock(conversation_id) or (store.create_lock(conversation_id) if create else None)
         if lock is None:
             return None
         result = change(lock)
@@ -111,11 +102,7 @@ def _change(
                 if raw is None and not create:
                     pipe.unwatch()
                     return None
-                lock = (
-                    TicketLock.from_dict(json.loads(raw))
-                    if raw
-                    else TicketLock(conversation_id)
-                )
+                lock = TicketLock.from_dict(json.loads(raw)) if raw else TicketLock(conversation_id)
                 result = change(lock)
                 pipe.multi()
                 pipe.set(key, lock.dumps())
@@ -125,33 +112,23 @@ def _change(
                 continue
 
 
-def _issue_ticket(
-    self: lock_store.LockStore,
-    conversation_id: str,
-    lock_lifetime: float = lock_store.LOCK_LIFETIME,
-) -> int:
+def _issue_ticket(self: lock_store.LockStore, conversation_id: Text,
+                  lock_lifetime: float = lock_store.LOCK_LIFETIME) -> int:
     """Rasa's issue_ticket, as one transaction."""
     try:
-        return _change(
-            self,
-            conversation_id,
-            lambda lock: lock.issue_ticket(lock_lifetime),
-            create=True,
-        )
+        return _change(self, conversation_id, lambda lock: lock.issue_ticket(lock_lifetime),
+                       create=True)
     except Exception as error:
         raise lock_store.LockError(f"Error while acquiring lock. Error:\n{error}")
 
 
-def _finish_serving(
-    self: lock_store.LockStore, conversation_id: str, ticket_number: int
-) -> None:
+def _finish_serving(self: lock_store.LockStore, conversation_id: Text, ticket_number: int) -> None:
     """Rasa's finish_serving, as one transaction."""
     _change(self, conversation_id, lambda lock: lock.remove_ticket_for(ticket_number))
 
 
-def _renew(store: lock_store.LockStore, conversation_id: str, ticket: int) -> bool:
+def _renew(store: lock_store.LockStore, conversation_id: Text, ticket: int) -> bool:
     """Drops expired tickets and extends the waiting `ticket`; False when it is gone."""
-
     def extend(lock: TicketLock) -> bool:
         lock.remove_expired_tickets()
         mine = next((t for t in lock.tickets if t.number == ticket), None)
@@ -162,12 +139,8 @@ def _renew(store: lock_store.LockStore, conversation_id: str, ticket: int) -> bo
     return bool(_change(store, conversation_id, extend))
 
 
-async def _acquire_lock(
-    self: lock_store.LockStore,
-    conversation_id: str,
-    ticket: int,
-    wait_time_in_seconds: float,
-) -> TicketLock:
+async def _acquire_lock(self: lock_store.LockStore, conversation_id: Text, ticket: int,
+                        wait_time_in_seconds: float) -> TicketLock:
     """Rasa's waiting loop, the waiter's ticket renewed at each check."""
     while True:
         lock = self.get_lock(conversation_id)
@@ -178,16 +151,12 @@ async def _acquire_lock(
         await asyncio.sleep(wait_time_in_seconds)
         if not _renew(self, conversation_id, ticket):
             break
-    raise lock_store.LockError(
-        f"Could not acquire lock for conversation_id '{conversation_id}'."
-    )
+    raise lock_store.LockError(f"Could not acquire lock for conversation_id '{conversation_id}'.")
 
 
 def _validate_action_result_with(validator: Any):
-    def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
-        error = best_match(
-            validator.iter_errors(result)
-        )  # what jsonschema.validate raises
+    def validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool:
+        error = best_match(validator.iter_errors(result))  # what jsonschema.validate raises
         if error is None:
             return True
         error.message += (
@@ -209,11 +178,10 @@ def install() -> None:
     lock_store.LockStore.issue_ticket = _issue_ticket
     lock_store.LockStore.finish_serving = _finish_serving
     RemoteAction._validate_action_result = _validate_action_result_with(
-        _action_response_validator()
-    )
+        _action_response_validator())
 
 
-def with_token_from_environment(argv: list[str]) -> list[str]:
+def with_token_from_environment(argv: List[Text]) -> List[Text]:
     """`argv` with `--auth-token` added from RASA_AUTH_TOKEN for `run --enable-api`."""
     token = os.environ.get(TOKEN_VARIABLE, "").strip()
     serving_api = argv[1:2] == ["run"] and "--enable-api" in argv
