@@ -3,7 +3,8 @@
 Ours follow real flows of the support article in the three languages, each with an account-API
 call (a password reset or a device confirmation sent to the customer's address); the
 reference's are the flows `rasa init`'s assistant was built for. Both are six turns, each
-conversation a new customer.
+conversation a new customer; the long conversation plays all of them in turn, 80 turns, as one
+customer.
 """
 
 from dataclasses import dataclass
@@ -30,6 +31,18 @@ class Conversation:
     language: Text
     turns: List[Text]
     email: Text = ""
+
+
+LONG_TURNS = 80
+
+
+def long_conversation(script: Sequence, prefix: Text, turns: int = LONG_TURNS) -> Conversation:
+    """One customer who goes through every flow of `script` again and again for `turns` turns
+    (a support conversation with follow-ups: forms, take-overs, changes of mind)."""
+    email = f"{prefix}-long@bench.example.com"
+    flow = [t.format(email=email) for _, texts in script for t in texts]
+    return Conversation(f"{prefix}-long", script[0][0],
+                        [flow[n % len(flow)] for n in range(turns)], email)
 
 
 def conversations(script: Sequence, count: int, prefix: Text) -> List[Conversation]:
