@@ -17,7 +17,9 @@ from rasa.core.policies.rule_policy import (
     RulePolicy,
 )
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
 from rasa.shared.core.domain import Domain, State
+from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.dialogue import history
@@ -116,11 +118,16 @@ class ContinuedRulePolicy(RulePolicy):
         check_rasa_api()
         super().__init__(*args, **kwargs)
 
-    def train(self, *args: Any, **kwargs: Any) -> Any:
+    def train(
+        self,
+        training_trackers: list[TrackerWithCachedStates],
+        domain: Domain,
+        **kwargs: Any,
+    ) -> Resource:
         """Rasa's training, on whole histories."""
         self._cut_history = False
         try:
-            return super().train(*args, **kwargs)
+            return super().train(training_trackers, domain, **kwargs)
         finally:
             self._cut_history = True
             self._states_kept = None
