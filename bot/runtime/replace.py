@@ -6,11 +6,12 @@ from typing import Any
 
 
 def require_method(owner: type, name: str) -> None:
-    """Fails unless `owner` (or a base) still defines the method `name`."""
+    """Fails unless `owner` (or a base) still defines the method `name` (one we replace, wrap or
+    call beyond Rasa's documented API)."""
     if not callable(getattr(owner, name, None)):
         raise RuntimeError(
-            f"{owner.__module__}.{owner.__qualname__}.{name} is gone: bot.runtime changes it, so "
-            "this Rasa version needs bot.runtime to be updated before it can serve"
+            f"{owner.__module__}.{owner.__qualname__}.{name} is gone: bot.runtime or bot.dialogue "
+            "changes or calls it, so this Rasa version needs them updated before it can serve"
         )
 
 

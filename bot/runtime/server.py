@@ -23,7 +23,7 @@ import sys
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
 
-from bot.runtime import action_outage
+from bot.runtime import action_outage, long_conversations
 from bot.runtime.action_responses import action_response_validator, validate_action_result_with
 from bot.runtime.replace import replace_method
 from bot.runtime.unwrapped_store import unwrapped_tracker_store
@@ -36,6 +36,7 @@ def install() -> None:
     method replaced here."""
     replace_method(Agent, "_create_tracker_store", staticmethod(unwrapped_tracker_store))
     action_outage.install()
+    long_conversations.install()
     replace_method(
         RemoteAction, "_validate_action_result", validate_action_result_with(action_response_validator())
     )
