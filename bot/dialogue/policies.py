@@ -162,10 +162,16 @@ class ContinuedRulePolicy(RulePolicy):
         )
 
     def predict_action_probabilities(
-        self, *args: Any, **kwargs: Any
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> PolicyPrediction:
         """Rasa's prediction, under Rasa's name (events, transcripts and `rasa test` read it)."""
-        prediction = super().predict_action_probabilities(*args, **kwargs)
+        prediction = super().predict_action_probabilities(
+            tracker, domain, rule_only_data=rule_only_data, **kwargs
+        )
         prediction.policy_name = RulePolicy.__name__
         return prediction
 
@@ -183,9 +189,15 @@ class ContinuedMemoizationPolicy(MemoizationPolicy):
     _prediction_states = _prediction_states
 
     def predict_action_probabilities(
-        self, *args: Any, **kwargs: Any
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> PolicyPrediction:
         """Rasa's prediction, under Rasa's name (events, transcripts and `rasa test` read it)."""
-        prediction = super().predict_action_probabilities(*args, **kwargs)
+        prediction = super().predict_action_probabilities(
+            tracker, domain, rule_only_data=rule_only_data, **kwargs
+        )
         prediction.policy_name = MemoizationPolicy.__name__
         return prediction
