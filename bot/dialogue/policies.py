@@ -155,9 +155,17 @@ class ContinuedRulePolicy(RulePolicy):
             rule_only_data,
         )
 
-    def predict_action_probabilities(self, *args: Any, **kwargs: Any) -> PolicyPrediction:
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
         """Rasa's prediction, under Rasa's name (events, transcripts and `rasa test` read it)."""
-        prediction = super().predict_action_probabilities(*args, **kwargs)
+        prediction = super().predict_action_probabilities(
+            tracker, domain, rule_only_data=rule_only_data, **kwargs
+        )
         prediction.policy_name = RulePolicy.__name__
         return prediction
 
@@ -172,8 +180,16 @@ class ContinuedMemoizationPolicy(MemoizationPolicy):
 
     _prediction_states = _prediction_states
 
-    def predict_action_probabilities(self, *args: Any, **kwargs: Any) -> PolicyPrediction:
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
         """Rasa's prediction, under Rasa's name (events, transcripts and `rasa test` read it)."""
-        prediction = super().predict_action_probabilities(*args, **kwargs)
+        prediction = super().predict_action_probabilities(
+            tracker, domain, rule_only_data=rule_only_data, **kwargs
+        )
         prediction.policy_name = MemoizationPolicy.__name__
         return prediction
