@@ -6,12 +6,13 @@ from typing import Any
 
 
 def require_method(owner: Any, name: str) -> None:
-    """Fails unless `owner` (a class, or a module for a function) still defines `name`."""
+    """Fails unless `owner` (a class, or a module for a function) still defines `name` (one we
+    replace, wrap or call beyond Rasa's documented API)."""
     if not callable(getattr(owner, name, None)):
         where = f"{owner.__module__}.{owner.__qualname__}" if isinstance(owner, type) else owner.__name__
         raise RuntimeError(
-            f"{where}.{name} is gone: bot.runtime changes it, so this Rasa version needs "
-            "bot.runtime to be updated before it can serve"
+            f"{where}.{name} is gone: bot.runtime or bot.dialogue changes or calls it, so this "
+            "Rasa version needs them updated before it can serve"
         )
 
 

@@ -1,4 +1,4 @@
-"""`python -m bot.runtime ...`: Rasa's own command line with seven changes to how it serves:
+"""`python -m bot.runtime ...`: Rasa's own command line with eight changes to how it serves:
 
 - **the action-response check, built once** (bot.runtime.action_responses: 34 ms of CPU per
   action call before);
@@ -15,6 +15,9 @@
   `make shell` and Rasa's own channels stored typed passwords in clear);
 - **Rasa's request size limit equal to the connectors'** (bot.runtime.request_limit: Sanic's
   100 MB default let a body be read whole before the connectors refused it);
+- **a turn that costs the same at turn 80 as at turn 1** (bot.runtime.long_conversations: the
+  tracker copy before each action and `applied_events` continue from the last state instead of
+  replaying the whole session; the policies and the caching tracker store do their part);
 - **the HTTP API token out of the process list**: `run --enable-api` without `--auth-token` takes
   the token from `RASA_AUTH_TOKEN`, so it is not on a command line every local user can read.
 
@@ -27,7 +30,7 @@ import sys
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
 
-from bot.runtime import action_outage, redacting, request_limit
+from bot.runtime import action_outage, long_conversations, redacting, request_limit
 from bot.runtime.action_responses import action_response_validator, validate_action_result_with
 from bot.runtime.replace import replace_method
 from bot.runtime.unwrapped_store import unwrapped_tracker_store
@@ -42,6 +45,7 @@ def install() -> None:
     action_outage.install()
     redacting.install()
     request_limit.install()
+    long_conversations.install()
     replace_method(
         RemoteAction, "_validate_action_result", validate_action_result_with(action_response_validator())
     )

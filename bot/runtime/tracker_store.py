@@ -1,35 +1,112 @@
 """The SQL tracker store endpoints.yml names (`type: bot.runtime.tracker_store.SQLTrackerStore`).
 
-Rasa's `SQLTrackerStore.session_scope` treats *any* `ValueError` raised while a session is open
-as "the PostgreSQL schema is missing" and calls `print_error_and_exit`: the whole Rasa process
-exits. A `UnicodeEncodeError` is a `ValueError`, and so is psycopg2's refusal of a NUL
-character, so one message whose sender id held a lone surrogate stopped the product for every
-customer. Here only the schema check itself can say the schema is missing, and it raises an
-error instead of exiting; every other error fails the turn that caused it (the REST channel
-answers 503, a platform turn is logged) and the process goes on serving the others.
+Two things differ from Rasa's own SQL store.
 
-The connectors refuse or repair such bytes before a turn exists (connectors/webhook.py); this is
-the second wall, for whatever reaches the store another way (the HTTP API, a new channel).
+Errors fail a turn, never the process. Rasa's `SQLTrackerStore.session_scope` treats *any*
+`ValueError` raised while a session is open as "the PostgreSQL schema is missing" and calls
+`print_error_and_exit`: the whole Rasa process exits. A `UnicodeEncodeError` is a `ValueError`,
+and so is psycopg2's refusal of a NUL character, so one message whose sender id held a lone
+surrogate stopped the product for every customer. Here only the schema check itself can say the
+schema is missing, and it raises an error instead of exiting; every other error fails the turn
+that caused it (the REST channel answers 503, a platform turn is logged) and the process goes on
+serving the others. The connectors refuse or repair such bytes before a turn exists
+(connectors/webhook.py); this is the second wall, for whatever reaches the store another way.
+
+A turn costs the same at turn 80 as at turn 1. Rasa's store reads every event of the session
+back on every turn, deserialises each one (`Event.resolve_by_type` walks every subclass of
+`Event` per event) and replays them into a new tracker; its save COUNTs the stored events to know
+which are new. All of it ran synchronously on the event loop. Here:
+
+- the tracker a turn saved is kept (per conversation, a bounded LRU of `TRACKER_CACHE_SIZE`
+  conversations per worker, default 128, 0 for none) and lent to the next turn of
+  the same conversation after one query that returns only the rows stored after the last row it
+  knows: normally just the rows this worker saved itself; rows another worker saved meanwhile
+  (several workers behind a load balancer) are applied to it; a conversation erased meanwhile, a
+  new session, or anything unexpected reloads it from the database as Rasa would;
+- a lent tracker leaves the cache until its turn saves it: a turn that fails before saving
+  leaves nothing half-updated behind, and a second reader (outside the conversation lock) reads
+  the database instead of sharing a tracker being changed;
+- a save of the lent tracker inserts exactly the events appended since it was lent, in one
+  statement, without the COUNT; any other save (a tracker the store did not lend) falls back to
+  Rasa's COUNT and drops that conversation's cached tracker;
+- full loads map event names to classes once, not per event;
+- every query runs in a worker thread (`asyncio.to_thread`), off the event loop.
+
+Like Rasa's own count-based save, this relies on the conversation lock: only one turn of a
+conversation writes at a time, whichever worker runs it.
 """
 
+import asyncio
 import contextlib
+import itertools
+import json
 import logging
-from collections.abc import Generator
+from collections import OrderedDict
+from collections.abc import Generator, Iterable
+from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
+from pydantic import Field
 from rasa.core import tracker_store as rasa_tracker_store
 from rasa.core.tracker_store import ensure_schema_exists
+from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from rasa.shared.utils.common import all_subclasses
+
+from bot.settings import EnvironmentSettings
 
 logger = logging.getLogger(__name__)
+
+CACHE_SIZE_VARIABLE = "TRACKER_CACHE_SIZE"
+DEFAULT_CACHE_SIZE = 128  # conversations per worker; an 80-turn tracker holds ~3,400 events
 
 
 class MissingSchemaError(RasaException):
     """The PostgreSQL schema named by POSTGRESQL_SCHEMA does not exist."""
 
 
+@dataclass
+class _Kept:
+    """A tracker the store knows to match the database up to `last_id` plus `own_rows`."""
+
+    tracker: DialogueStateTracker
+    length: int  # len(tracker.events) when stored or loaded: anything beyond is unsaved
+    last_id: int  # id of the last row read from the database into `tracker`
+    own_rows: int  # rows this store inserted for it since `last_id` (ids not read back)
+    lent: bool = False
+
+
+def _event_classes() -> dict[str, type[Event]]:
+    """Event name -> class, the first match in the order `Event.resolve_by_type` searches."""
+    classes: dict[str, type[Event]] = {}
+    for cls in all_subclasses(Event):
+        classes.setdefault(cls.type_name, cls)
+    return classes
+
+
+class StoreSettings(EnvironmentSettings):
+    """The store's environment: how many conversations' trackers a worker keeps between turns."""
+
+    cache_size: int = Field(
+        DEFAULT_CACHE_SIZE,
+        env=CACHE_SIZE_VARIABLE,
+        ge=0,
+        description="conversations whose tracker a worker keeps between turns (0: none)",
+    )
+
+
 class SQLTrackerStore(rasa_tracker_store.SQLTrackerStore):
-    """Rasa's SQL tracker store whose errors fail a turn, never the process."""
+    """Rasa's SQL tracker store whose errors fail a turn, whose turns cost the same at any
+    length of conversation, and whose queries run off the event loop."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._kept: OrderedDict[str, _Kept] = OrderedDict()
+        self._cache_size = StoreSettings.read().cache_size
+        self._classes = _event_classes()
 
     @contextlib.contextmanager
     def session_scope(self) -> Generator[Any, None, None]:
@@ -46,3 +123,173 @@ class SQLTrackerStore(rasa_tracker_store.SQLTrackerStore):
             yield session
         finally:
             session.close()
+
+    # --- reading
+
+    def _deserialise(self, serialised: Iterable[str]) -> list[Event]:
+        """Events from their stored JSON, as `rasa.shared.core.events.deserialise_events`."""
+        events = []
+        for data in serialised:
+            parameters = json.loads(data)
+            name = parameters.get("event")
+            if name is None:
+                continue
+            cls = self._classes.get(name) or Event.resolve_by_type(name)
+            event = cls._from_parameters(parameters) if cls else None
+            if event is not None:
+                events.append(event)
+        return events
+
+    def _load(self, sender_id: str, all_sessions: bool) -> _Kept | None:
+        """The conversation's tracker rebuilt from the database (Rasa's query and replay)."""
+        with self.session_scope() as session:
+            rows = (
+                self._event_query(session, sender_id, fetch_events_from_all_sessions=all_sessions)
+                .with_entities(self.SQLEvent.id, self.SQLEvent.data)
+                .all()
+            )
+        if not rows:
+            return None
+        tracker = DialogueStateTracker.from_events(
+            sender_id,
+            self._deserialise(data for _, data in rows),
+            self.domain.slots,
+            self.max_event_history,
+        )
+        return _Kept(tracker, len(tracker.events), rows[-1][0], 0)
+
+    def _refresh(self, sender_id: str, kept: _Kept) -> _Kept | None:
+        """`kept` brought up to date with the rows stored after it, or None when it cannot be."""
+        table = self.SQLEvent
+        with self.session_scope() as session:
+            rows = (
+                session.query(table.id, table.type_name, table.data)
+                .filter(table.sender_id == sender_id, table.id >= kept.last_id)
+                .order_by(table.id)
+                .all()
+            )
+        if not rows or rows[0][0] != kept.last_id or len(rows) < 1 + kept.own_rows:
+            return None  # erased (or rows missing) since: start again from the database
+        foreign = rows[1 + kept.own_rows :]
+        if any(type_name == SessionStarted.type_name for _, type_name, _ in foreign):
+            return None  # a new session started elsewhere: Rasa reads only from its start
+        for event in self._deserialise(data for _, _, data in foreign):
+            kept.tracker.update(event)
+        kept.length = len(kept.tracker.events)
+        kept.last_id = rows[-1][0]
+        kept.own_rows = 0
+        return kept
+
+    def _take(self, sender_id: str) -> _Kept | None:
+        """The kept tracker of the conversation, if it may be lent, removed from the cache."""
+        kept = self._kept.pop(sender_id, None)
+        if kept is None or kept.lent or len(kept.tracker.events) != kept.length:
+            return None
+        return kept
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        """The tracker of the conversation's latest session, lent to the caller."""
+        kept = self._take(sender_id)
+        if kept is not None:
+            kept = await asyncio.to_thread(self._refresh, sender_id, kept)
+        if kept is None:
+            kept = await asyncio.to_thread(self._load, sender_id, False)
+            if kept is None:
+                logger.debug("No stored events for sender id '%s'.", sender_id)
+                return None
+        if self._cacheable(kept.tracker):
+            kept.lent = True
+            self._remember(sender_id, kept)
+        return kept.tracker
+
+    async def retrieve_full_tracker(self, conversation_id: str) -> DialogueStateTracker | None:
+        """Every session's events (the HTTP API's tracker endpoint); never cached."""
+        kept = await asyncio.to_thread(self._load, conversation_id, True)
+        return kept.tracker if kept else None
+
+    async def exists(self, conversation_id: str) -> bool:
+        """Whether anything is stored for the conversation, without reading its events."""
+
+        def query() -> bool:
+            with self.session_scope() as session:
+                return (
+                    session.query(self.SQLEvent.id).filter(self.SQLEvent.sender_id == conversation_id).first()
+                    is not None
+                )
+
+        return await asyncio.to_thread(query)
+
+    async def keys(self) -> Iterable[str]:
+        """The ids of every stored conversation."""
+
+        def query() -> list[str]:
+            with self.session_scope() as session:
+                return [sender for (sender,) in session.query(self.SQLEvent.sender_id).distinct().all()]
+
+        return await asyncio.to_thread(query)
+
+    # --- writing
+
+    def _cacheable(self, tracker: DialogueStateTracker) -> bool:
+        # A bounded event history drops events from the left: lengths no longer tell what is new.
+        return self._cache_size > 0 and tracker.events.maxlen is None
+
+    def _remember(self, sender_id: str, kept: _Kept) -> None:
+        self._kept[sender_id] = kept
+        self._kept.move_to_end(sender_id)
+        while len(self._kept) > self._cache_size:
+            self._kept.popitem(last=False)
+
+    def _insert(
+        self,
+        sender_id: str,
+        events: list[Event],
+        count_stored: bool,
+        tracker: DialogueStateTracker,
+    ) -> list[Event]:
+        """Inserts the new events in one statement and commits; returns what was inserted.
+        With `count_stored`, which events are new is Rasa's way: those past the stored count."""
+        with self.session_scope() as session:
+            if count_stored:
+                events = list(self._additional_events(session, tracker))
+            if events:
+                rows = []
+                for event in events:
+                    data = event.as_dict()
+                    rows.append(
+                        {
+                            "sender_id": sender_id,
+                            "type_name": event.type_name,
+                            "timestamp": data.get("timestamp"),
+                            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                            "action_name": data.get("name"),
+                            "data": json.dumps(data),
+                        }
+                    )
+                session.execute(sa.insert(self.SQLEvent.__table__), rows)
+                session.commit()
+        return events
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Stores the events appended to the tracker since it was lent (or, for any other
+        tracker, those past the stored count), then keeps it for the conversation's next turn."""
+        sender_id = tracker.sender_id
+        kept = self._kept.pop(sender_id, None)
+        if kept is not None and not (
+            kept.lent and kept.tracker is tracker and len(tracker.events) >= kept.length
+        ):
+            kept = None  # not the tracker this store lent: Rasa's count decides what is new
+        new_events = list(itertools.islice(tracker.events, kept.length, None)) if kept else []
+        inserted = await asyncio.to_thread(self._insert, sender_id, new_events, kept is None, tracker)
+        if self.event_broker:
+            await self._stream_new_events(self.event_broker, inserted, sender_id)
+        logger.debug("Tracker with sender_id '%s' stored to database", sender_id)
+        if (
+            kept is not None
+            and self._cacheable(tracker)
+            and not any(isinstance(event, SessionStarted) for event in inserted)
+        ):
+            kept.length = len(tracker.events)
+            kept.own_rows += len(inserted)
+            kept.lent = False
+            self._remember(sender_id, kept)

@@ -154,3 +154,25 @@ def order_problem(sent: Sequence[Turn], stored: Sequence[str | None]) -> str | N
 def ratio(ours: float, reference: float) -> float | None:
     """ours / reference, None when the reference is 0."""
     return round(ours / reference, 2) if reference else None
+
+
+def long_conversation_figures(
+    latencies_ms: Sequence[float], cpu_ms: Sequence[float], errors: int, window: int = 8
+) -> dict[str, Any]:
+    """The cost of the last `window` turns of one long conversation against its first
+    `window`: median latency, mean CPU of the Rasa process(es) per turn, and their ratios.
+    CPU is the steadier of the two on a shared machine (another process's burst lengthens a
+    turn's wall time, not its CPU time); both are printed."""
+    first, last = latencies_ms[:window], latencies_ms[-window:]
+    first_cpu, last_cpu = cpu_ms[:window], cpu_ms[-window:]
+    figures: dict[str, Any] = {
+        "turns": len(latencies_ms),
+        "errors": errors,
+        "first_p50_ms": round(percentile(first, 50), 1),
+        "last_p50_ms": round(percentile(last, 50), 1),
+        "first_cpu_ms": round(sum(first_cpu) / max(1, len(first_cpu)), 1),
+        "last_cpu_ms": round(sum(last_cpu) / max(1, len(last_cpu)), 1),
+    }
+    figures["latency_x"] = ratio(figures["last_p50_ms"], figures["first_p50_ms"])
+    figures["cpu_x"] = ratio(figures["last_cpu_ms"], figures["first_cpu_ms"])
+    return figures

@@ -29,10 +29,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ops.bench import faults, reference
-from ops.bench.load import LoadResult, play, repeat_until
+from ops.bench.load import LoadResult, play, repeat_until, say_once
 from ops.bench.measures import (
     cpu_times,
     hostile_figures,
+    long_conversation_figures,
     order_problem,
     peak_rss_mb,
     percentile,
@@ -43,7 +44,7 @@ from ops.bench.measures import (
 )
 from ops.bench.profile import Profiler
 from ops.bench.report import hostile_lines, serialisable, table
-from ops.bench.scenarios import OURS, REFERENCE, Conversation, conversations
+from ops.bench.scenarios import OURS, REFERENCE, Conversation, conversations, long_conversation
 from ops.environment import ROOT, local_environment
 from ops.processes import Supervisor, stop_on_signals
 from ops.services import account_service, action_server, console_server, python, rasa_server
@@ -185,7 +186,38 @@ async def load_levels(
         if profiler:
             figures["profile"] = profiler.stop()
         levels[str(concurrency)] = {"figures": figures, "result": result, "items": items}
+    levels["long"] = await long_conversation_level(rest_url, script, prefix, supervisor, prepare)
     return levels
+
+
+def rasa_cpu_seconds(supervisor: Supervisor) -> float:
+    """CPU seconds used so far by the Rasa server(s): the reference's or our workers."""
+    return sum(
+        seconds
+        for name, seconds in cpu_by_service(supervisor).items()
+        if name == "reference" or name.startswith("rasa")
+    )
+
+
+async def long_conversation_level(
+    rest_url: str,
+    script: Sequence,
+    prefix: str,
+    supervisor: Supervisor,
+    prepare: Callable[[list[Conversation]], None] | None = None,
+) -> dict[str, Any]:
+    """One customer's 80-turn conversation, alone: what turns 73-80 cost against turns 1-8."""
+    conversation = long_conversation(script, f"{prefix}-long")
+    if prepare:
+        prepare([conversation])
+    progress(f"{prefix}: one conversation of {len(conversation.turns)} turns")
+    turns, cpu = [], []
+    for text in conversation.turns:
+        before = rasa_cpu_seconds(supervisor)
+        turns.append(await say_once(rest_url, conversation.sender, text))
+        cpu.append(1000 * (rasa_cpu_seconds(supervisor) - before))
+    figures = long_conversation_figures([1000 * t.seconds for t in turns], cpu, sum(not t.ok for t in turns))
+    return {"figures": figures, "result": LoadResult({conversation.sender: turns}), "items": [conversation]}
 
 
 def cpu_by_service(supervisor: Supervisor) -> dict[str, float]:

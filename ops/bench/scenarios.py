@@ -3,7 +3,8 @@
 Ours follow real flows of the support article in the three languages, each with an account-API
 call (a password reset or a device confirmation sent to the customer's address); the
 reference's are the flows `rasa init`'s assistant was built for. Both are six turns, each
-conversation a new customer.
+conversation a new customer; the long conversation plays all of them in turn, 80 turns, as one
+customer.
 """
 
 from collections.abc import Sequence
@@ -39,6 +40,17 @@ class Conversation:
     language: str
     turns: list[str]
     email: str = ""
+
+
+LONG_TURNS = 80
+
+
+def long_conversation(script: Sequence, prefix: str, turns: int = LONG_TURNS) -> Conversation:
+    """One customer who goes through every flow of `script` again and again for `turns` turns
+    (a support conversation with follow-ups: forms, take-overs, changes of mind)."""
+    email = f"{prefix}-long@bench.example.com"
+    flow = [t.format(email=email) for _, texts in script for t in texts]
+    return Conversation(f"{prefix}-long", script[0][0], [flow[n % len(flow)] for n in range(turns)], email)
 
 
 def conversations(script: Sequence, count: int, prefix: str) -> list[Conversation]:

@@ -2,8 +2,14 @@
 
 from bot.languages import LANGUAGES
 from ops.bench.load import LoadResult, Turn
-from ops.bench.measures import order_problem, percentile, ratio, summarise
-from ops.bench.scenarios import OURS, conversations
+from ops.bench.measures import (
+    long_conversation_figures,
+    order_problem,
+    percentile,
+    ratio,
+    summarise,
+)
+from ops.bench.scenarios import OURS, conversations, long_conversation
 
 
 def turn(text: str, ok: bool = True, seconds: float = 0.1) -> Turn:
@@ -57,3 +63,19 @@ def test_ratios_and_scripted_conversations() -> None:
     assert len({c.sender for c in items}) == 4 and len({c.email for c in items}) == 4
     assert {c.language for c in items} == set(LANGUAGES)
     assert all(any(c.email in text for text in c.turns) and len(c.turns) == 6 for c in items)
+
+
+def test_the_long_conversation_compares_its_last_eight_turns_with_its_first_eight() -> None:
+    latencies = [20.0] * 8 + [99.0] * 64 + [30.0] * 8
+    cpu = [10.0] * 8 + [50.0] * 64 + [12.0] * 8
+    figures = long_conversation_figures(latencies, cpu, errors=0)
+    assert (figures["first_p50_ms"], figures["last_p50_ms"], figures["latency_x"]) == (20.0, 30.0, 1.5)
+    assert (figures["first_cpu_ms"], figures["last_cpu_ms"], figures["cpu_x"]) == (10.0, 12.0, 1.2)
+    assert figures["turns"] == 80
+
+
+def test_the_long_conversation_cycles_every_flow_as_one_customer() -> None:
+    long = long_conversation(OURS, "bench")
+    assert len(long.turns) == 80 and long.email in " ".join(long.turns)
+    assert long.turns[:6] == [t.format(email=long.email) for t in OURS[0][1]]
+    assert long.turns[6:12] == [t.format(email=long.email) for t in OURS[1][1]]

@@ -1,0 +1,1 @@
+"""Dialogue policies (named by module path in config.yml) and the history they read."""
