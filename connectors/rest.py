@@ -196,8 +196,8 @@ class RestInput(RasaRestInput):
 
     def _extract_message(self, req: Request) -> str | None:
         """The message repaired, cut at MAX_MESSAGE_CHARS, with credentials redacted."""
-        text, _ = cut(clean_text(req.json["message"]), MAX_MESSAGE_CHARS)
-        return redact_credentials(text)
+        text, _ = cut(req.json["message"], MAX_MESSAGE_CHARS)  # cut before cleaning a megabyte
+        return redact_credentials(clean_text(text))
 
     def _extract_input_channel(self, req: Request) -> str:
         """Always `rest`: a body cannot route replies into another channel."""

@@ -90,7 +90,8 @@ class Incoming:
         if not isinstance(message_id, str) or not message_id:
             return None
         message_id = clean_text(message_id)[:MAX_MESSAGE_ID_CHARS]
-        kept, cut_from = cut(clean_text(text), limit)
+        kept, cut_from = cut(text, limit)  # cut first: cleaning a megabyte costs the event loop
+        kept = clean_text(kept)
         if not kept.strip():
             return None
         return cls(

@@ -38,6 +38,8 @@ UNSURE_MIN_CONFIDENCE = 0.9
 SLOT = "language"
 ENTITY = "language"
 
+# How many words of a message the detector reads.
+DETECTED_WORDS = 200
 _LINGUA = {Language.ENGLISH: "en", Language.RUSSIAN: "ru", Language.FRENCH: "fr"}
 # What carries no language: addresses, links, numbers, redaction markers.
 # Each alternative starts where a word does or is bounded, so one long word costs linear time
@@ -89,7 +91,9 @@ class LanguageGuesser:
         if cyrillic > latin:
             # Of the three languages only Russian is written in Cyrillic.
             return {"language": "ru", "confidence": 1.0, "words": len(words)}
-        values = self._detector.compute_language_confidence_values(" ".join(words))
+        # The first words tell the language of a long message as well as all of them, at a
+        # fraction of the cost (a 10,000-character message has about 1,700).
+        values = self._detector.compute_language_confidence_values(" ".join(words[:DETECTED_WORDS]))
         top = values[0]
         return {
             "language": _LINGUA[top.language],
