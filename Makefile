@@ -28,7 +28,7 @@ help:
 	@echo "make bench     latency, throughput, memory and accuracy beside a vanilla rasa init assistant"
 	@echo "make test      the whole test suite (what CI runs)"
 	@echo "make shell     talk to the assistant in the terminal"
-	@echo "make evaluate  per-language NLU cross-validation and story tests, reports under results/"
+	@echo "make evaluate  held-out set, per-language NLU cross-validation and story tests, reports under results/"
 	@echo "make train     train the model if data, domain or config changed"
 	@echo "make lock      re-pin requirements.lock from requirements.in"
 
@@ -83,6 +83,7 @@ test: $(VENV)/.installed $(TOOLS)/.installed debian-packages $(MODEL)
 	$(PY) -m pytest
 
 evaluate: $(MODEL)
+	$(PY) -m bot.evaluation --heldout tests/data/heldout --model $(MODEL) --out results/heldout
 	$(PY) -m bot.evaluation --out results/nlu
 	$(RASA) test core --model $(MODEL) --stories tests/stories --out results/core --fail-on-prediction-errors
 
