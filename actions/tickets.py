@@ -1,11 +1,11 @@
-"""Support tickets: the licence transfer after a lost mailbox, and hand-offs to a person.
+"""Support tickets: the license transfer after a lost mailbox, and hand-offs to a person.
 
 A ticket carries what an agent needs to pick the conversation up without
 asking the customer to repeat themselves: the conversation id and channel,
 the language, and a summary of what the customer said (credentials were
 redacted before the text ever reached the tracker, and are redacted again
-here in case an input path missed one). A licence transfer names both
-addresses: the old one, where support finds the licences, and the new
+here in case an input path missed one). A license transfer names both
+addresses: the old one, where support finds the licenses, and the new
 account's, where they go after verification.
 """
 
@@ -71,7 +71,7 @@ async def open_ticket(
 
 
 class ActionOpenLicenseTransfer(Action):
-    """Opens the licence-transfer ticket; support verifies the licences are the customer's."""
+    """Opens the license-transfer ticket; support verifies the licenses are the customer's."""
 
     def name(self) -> Text:
         return "action_open_license_transfer"
@@ -80,7 +80,7 @@ class ActionOpenLicenseTransfer(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         old, new = tracker.get_slot("old_email"), tracker.get_slot("email")
-        details = (f"Licence transfer: licences registered to {old} (old address, no longer "
+        details = (f"License transfer: licenses registered to {old} (old address, no longer "
                    f"accessible) to the new account {new}, after verification.")
         events = await open_ticket(tracker, "license_transfer", new, details)
         return events + [SlotSet("email_confirmed", None)]
