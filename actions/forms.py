@@ -64,6 +64,22 @@ def latest_entities(tracker: Tracker, entity: Text) -> List[Any]:
     ]
 
 
+def asking_form(tracker: Tracker) -> Optional[Text]:
+    """The form that was active when the customer wrote the latest message.
+
+    When an old offer's button starts another form, the new form is validated
+    at once while `requested_slot` still names the previous form's question:
+    that answer belongs to the previous form, not to the new one.
+    """
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen_user = True
+        elif seen_user and event.get("event") == "active_loop":
+            return event.get("name")
+    return None
+
+
 def was_interrupted(tracker: Tracker) -> bool:
     """True when the form set aside the customer's latest message for another rule to answer."""
     for event in reversed(tracker.events):
@@ -94,7 +110,7 @@ class EmailSlots:
         self, slot: Text, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> Dict[Text, Any]:
         """What the latest message gives the address `slot`; {} leaves it to the rules."""
-        if tracker.get_slot("requested_slot") != slot:
+        if tracker.get_slot("requested_slot") != slot or asking_form(tracker) != self.form():
             return {}
         intent = latest_intent(tracker)
         text = (tracker.latest_message.get("text") or "").strip()
@@ -126,7 +142,8 @@ class EmailSlots:
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         """A yes or no to the confirmation; another offer's button is neither."""
-        if tracker.get_slot("requested_slot") != "email_confirmed":
+        if (tracker.get_slot("requested_slot") != "email_confirmed"
+                or asking_form(tracker) != self.form()):
             return {}
         intent = latest_intent(tracker)
         if intent == "affirm" and not self._foreign_offer(tracker):

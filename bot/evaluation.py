@@ -219,10 +219,14 @@ def heldout_figures(results: Sequence[Dict[Text, Any]]) -> Dict[Text, Any]:
                 "language": _accuracy([r["language_ok"] for r in rows]),
             }
         days = [r["days_ok"] for r in mine if r["days_ok"] is not None]
+        original = [r for r in mine if not r.get("replaced")]
         figures[lang] = {
             "messages": len(mine),
             "intent": _accuracy([r["intent_ok"] for r in mine]),
             "language": _accuracy([r["language_ok"] for r in mine]),
+            # Messages never replaced (a replaced one was written after tuning began).
+            "original_messages": len(original),
+            "original_intent": _accuracy([r["intent_ok"] for r in original]),
             "days": _accuracy(days) if days else None,
             "categories": by_category,
         }
@@ -267,7 +271,9 @@ def print_heldout(figures: Dict[Text, Any], results: Sequence[Dict[Text, Any]]) 
         days = lang_figures["days"]
         print(f"{lang}: {lang_figures['messages']} messages, intent {lang_figures['intent']:.3f}, "
               f"language {lang_figures['language']:.3f}"
-              + (f", days entity {days:.3f}" if days is not None else ""))
+              + (f", days entity {days:.3f}" if days is not None else "")
+              + f"; never-replaced {lang_figures['original_messages']}: intent "
+                f"{lang_figures['original_intent']:.3f}")
         for category, row in lang_figures["categories"].items():
             print(f"    {category:<14} {row['messages']:>3}  intent {row['intent']:.3f}  "
                   f"language {row['language']:.3f}")

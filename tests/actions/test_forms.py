@@ -31,7 +31,8 @@ def tracker(
         "sender_id": "t",
         "slots": {"requested_slot": requested, "language": "en", **(slots or {})},
         "latest_message": message,
-        "events": events or [{"event": "user", "text": text, "parse_data": message}],
+        "events": events or [{"event": "active_loop", "name": form},
+                             {"event": "user", "text": text, "parse_data": message}],
         "active_loop": {"name": form},
         "latest_action_name": "action_listen",
     })
@@ -129,8 +130,16 @@ def test_an_address_given_before_a_license_transfer_is_the_old_one() -> None:
 
 
 def test_an_interruption_is_seen_until_the_next_customer_message() -> None:
-    rejected = [{"event": "user", "text": "x"},
+    rejected = [{"event": "active_loop", "name": "password_reset_form"}, {"event": "user", "text": "x"},
                 {"event": "action_execution_rejected", "name": "password_reset_form"}]
     assert was_interrupted(tracker("x", "inform", "email", events=rejected))
     later = rejected + [{"event": "user", "text": "y"}]
     assert not was_interrupted(tracker("y", "inform", "email", events=later))
+
+
+def test_a_question_of_the_previous_form_is_not_answered_by_the_form_an_old_button_starts() -> None:
+    events = [{"event": "active_loop", "name": "device_confirmation_form"},
+              {"event": "user", "text": "/affirm"},
+              {"event": "active_loop", "name": "password_reset_form"}]
+    own = [{"entity": "offer", "value": "reset"}]
+    assert extract("/affirm", "affirm", "email_confirmed", entities=own, events=events) == {}
