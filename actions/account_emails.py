@@ -13,7 +13,8 @@ rather than sending the same email again.
 
 import logging
 import math
-from typing import Any, Awaitable, Callable, Dict, List, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -31,7 +32,7 @@ from actions.account_api import (
 logger = logging.getLogger(__name__)
 
 
-def idempotency_key(tracker: Tracker, purpose: Text) -> Text:
+def idempotency_key(tracker: Tracker, purpose: str) -> str:
     """One key per customer request: a retried call sends nothing twice, a new request does."""
     message_id = tracker.latest_message.get("message_id") or len(tracker.events)
     return f"{tracker.sender_id}:{purpose}:{message_id}"
@@ -39,13 +40,13 @@ def idempotency_key(tracker: Tracker, purpose: Text) -> Text:
 
 async def request_email(
     tracker: Tracker,
-    purpose: Text,
-    kind: Text,
-    call: Callable[[AccountApiClient, Text, Text], Awaitable[None]],
-) -> List[EventType]:
+    purpose: str,
+    kind: str,
+    call: Callable[[AccountApiClient, str, str], Awaitable[None]],
+) -> list[EventType]:
     """Calls the API and turns its answer into slot events for the rules."""
     email = tracker.get_slot("email")
-    result: Dict[Text, Any] = {"request_result": "sent", "retry_minutes": None}
+    result: dict[str, Any] = {"request_result": "sent", "retry_minutes": None}
     try:
         await call(AccountApiClient(), email, idempotency_key(tracker, purpose))
     except RateLimited as limited:
@@ -59,20 +60,18 @@ async def request_email(
     if result["request_result"] == "sent":
         result.update({"sent_kind": kind, "nudges": 0.0})
     # The address stays for a retry or a person; the confirmation is asked again next time.
-    return [SlotSet(name, value) for name, value in result.items()] + [
-        SlotSet("email_confirmed", None)
-    ]
+    return [SlotSet(name, value) for name, value in result.items()] + [SlotSet("email_confirmed", None)]
 
 
 class ActionSendPasswordReset(Action):
     """Triggers the password-reset email once the customer confirmed the address."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_send_password_reset"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         return await request_email(
             tracker,
             "password_reset",
@@ -84,12 +83,12 @@ class ActionSendPasswordReset(Action):
 class ActionSendDeviceConfirmation(Action):
     """Triggers a new device/browser confirmation email once the address is confirmed."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_send_device_confirmation"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         return await request_email(
             tracker,
             "device_confirmation",
@@ -105,12 +104,12 @@ CHECKS_BEFORE_PERSON = 1
 class ActionStillNothing(Action):
     """Decides the answer to "still nothing": the checks once, then a person, never a loop."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_still_nothing"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         kind = tracker.get_slot("sent_kind")
         if kind is None:
             return [SlotSet("followup", "unknown")]

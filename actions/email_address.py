@@ -15,41 +15,79 @@ Every pattern here runs on customer text and is linear in its length.
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Optional, Text
 
 from email_validator import EmailNotValidError, validate_email
 
 # The providers our customers write from most (English, Russian and French markets): the domains
 # a typo is compared with.
 COMMON_DOMAINS = (
-    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.fr", "outlook.com", "outlook.fr",
-    "hotmail.com", "hotmail.fr", "live.com", "live.fr", "msn.com", "icloud.com", "me.com",
-    "mac.com", "aol.com", "proton.me", "protonmail.com", "gmx.com", "gmx.de", "gmx.fr",
-    "mail.ru", "inbox.ru", "list.ru", "bk.ru", "yandex.ru", "ya.ru", "yandex.com",
-    "rambler.ru", "orange.fr", "wanadoo.fr", "free.fr", "sfr.fr", "laposte.net",
-    "neuf.fr", "bbox.fr", "numericable.fr", "videotron.ca", "sympatico.ca", "skynet.be",
+    "gmail.com",
+    "googlemail.com",
+    "yahoo.com",
+    "yahoo.fr",
+    "outlook.com",
+    "outlook.fr",
+    "hotmail.com",
+    "hotmail.fr",
+    "live.com",
+    "live.fr",
+    "msn.com",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "aol.com",
+    "proton.me",
+    "protonmail.com",
+    "gmx.com",
+    "gmx.de",
+    "gmx.fr",
+    "mail.ru",
+    "inbox.ru",
+    "list.ru",
+    "bk.ru",
+    "yandex.ru",
+    "ya.ru",
+    "yandex.com",
+    "rambler.ru",
+    "orange.fr",
+    "wanadoo.fr",
+    "free.fr",
+    "sfr.fr",
+    "laposte.net",
+    "neuf.fr",
+    "bbox.fr",
+    "numericable.fr",
+    "videotron.ca",
+    "sympatico.ca",
+    "skynet.be",
     "bluewin.ch",
 )
 # Mailbox providers that exist under many country and generic suffixes: <provider>.<suffix> with
 # both known is a real domain, kept as typed (yahoo.co.uk, outlook.de, hotmail.it, mail.ua…).
-PROVIDERS = frozenset((
-    "gmail googlemail yahoo ymail rocketmail outlook hotmail live msn windowslive icloud me mac "
-    "aol proton protonmail pm gmx mail email inbox list bk yandex ya rambler orange wanadoo free "
-    "sfr laposte neuf bbox numericable videotron sympatico skynet bluewin web t-online freenet "
-    "posteo mailbox ukr i meta bigmir tut online zoho fastmail hushmail tutanota tuta seznam "
-    "libero virgilio tiscali alice aliceadsl club-internet voila telenet"
-).split())
-SUFFIXES = frozenset((
-    "com net org info biz me io fr de it es uk co.uk org.uk ru ua com.ua kz by am az ge md uz "
-    "be ch at nl pl pt cz sk se no dk fi ie lu ca us au com.au nz co.nz co.za jp co.jp cn in "
-    "br com.br ar com.ar mx com.mx tr com.tr il co.il gr ro hu bg lt lv ee"
-).split())
+PROVIDERS = frozenset(
+    (
+        "gmail googlemail yahoo ymail rocketmail outlook hotmail live msn windowslive icloud me mac "
+        "aol proton protonmail pm gmx mail email inbox list bk yandex ya rambler orange wanadoo free "
+        "sfr laposte neuf bbox numericable videotron sympatico skynet bluewin web t-online freenet "
+        "posteo mailbox ukr i meta bigmir tut online zoho fastmail hushmail tutanota tuta seznam "
+        "libero virgilio tiscali alice aliceadsl club-internet voila telenet"
+    ).split()
+)
+SUFFIXES = frozenset(
+    (
+        "com net org info biz me io fr de it es uk co.uk org.uk ru ua com.ua kz by am az ge md uz "
+        "be ch at nl pl pt cz sk se no dk fi ie lu ca us au com.au nz co.nz co.za jp co.jp cn in "
+        "br com.br ar com.ar mx com.mx tr com.tr il co.il gr ro hu bg lt lv ee"
+    ).split()
+)
 # Words a customer may put before the address at the address prompt ("email anna@…").
-_LEAD_WORDS = frozenset((
-    "email e-mail mail address adresse my is it's its c'est est voici voila here mon ma "
-    "почта адрес мой моя это вот"
-).split())
-_STOP = "\\s<>()\\[\\],;:\"«»"
+_LEAD_WORDS = frozenset(
+    (
+        "email e-mail mail address adresse my is it's its c'est est voici voila here mon ma "
+        "почта адрес мой моя это вот"
+    ).split()
+)
+_STOP = '\\s<>()\\[\\],;:"«»'
 # Starts only at a token's start, so a long token without "@" is scanned once.
 _ADDRESS = re.compile(rf"(?<![^{_STOP}])[^{_STOP}@]+@[^{_STOP}]+")
 _ADDRESS_CHARACTERS = re.compile(r"[A-Za-z0-9._%+\-@]+")
@@ -59,19 +97,19 @@ _ADDRESS_CHARACTERS = re.compile(r"[A-Za-z0-9._%+\-@]+")
 class CheckedAddress:
     """What the form needs to know about a typed address."""
 
-    address: Optional[Text]  # normalised, or None when it is not usable as typed
-    typed: Text
-    suggestion: Optional[Text] = None  # a likely meant address, to be asked about
+    address: str | None  # normalised, or None when it is not usable as typed
+    typed: str
+    suggestion: str | None = None  # a likely meant address, to be asked about
     spaced: bool = False  # `typed` is an address broken by spaces; `suggestion` joins it
 
 
-def find_address(text: Text) -> Optional[Text]:
+def find_address(text: str) -> str | None:
     """The first thing in `text` shaped like an address, trailing punctuation dropped."""
     match = _ADDRESS.search(text)
     return match.group(0).rstrip(".!?") if match else None
 
 
-def is_real_domain(domain: Text) -> bool:
+def is_real_domain(domain: str) -> bool:
     """True for a common domain or a known provider under a known suffix (never "corrected")."""
     domain = domain.lower()
     if domain in COMMON_DOMAINS:
@@ -80,7 +118,7 @@ def is_real_domain(domain: Text) -> bool:
     return provider in PROVIDERS and suffix in SUFFIXES
 
 
-def suggest_domain(domain: Text) -> Optional[Text]:
+def suggest_domain(domain: str) -> str | None:
     """A common provider's domain that `domain` is most likely a typo of; None for real domains."""
     if is_real_domain(domain):
         return None
@@ -88,7 +126,7 @@ def suggest_domain(domain: Text) -> Optional[Text]:
     return close[0] if close else None
 
 
-def _valid(candidate: Text) -> Optional[Text]:
+def _valid(candidate: str) -> str | None:
     """`candidate` normalised (domain lower-cased) when it is a syntactically valid address."""
     try:
         valid = validate_email(candidate, check_deliverability=False)
@@ -97,7 +135,7 @@ def _valid(candidate: Text) -> Optional[Text]:
     return f"{valid.local_part}@{valid.domain.lower()}"
 
 
-def spaced_address(text: Text) -> Optional[Text]:
+def spaced_address(text: str) -> str | None:
     """The address `text` becomes without its spaces, when `text` is only a spaced-out address.
 
     "ivan petrov@gmail.com", "anna.k @gmail.com": a few tokens made of address characters and
@@ -111,7 +149,7 @@ def spaced_address(text: Text) -> Optional[Text]:
     return _valid("".join(tokens))
 
 
-def check_address(typed: Text) -> CheckedAddress:
+def check_address(typed: str) -> CheckedAddress:
     """Validates what the customer typed; finds a likely typo or a spaced-out address to ask about."""
     joined = spaced_address(typed)
     if joined:

@@ -22,7 +22,7 @@ another form is active is not a "yes" to that form: it is rejected here and
 its rule starts what its words say.
 """
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -50,21 +50,17 @@ MISSES_BEFORE_PERSON = 2
 ATTEMPT_SLOTS = ("email_confirmed", "email_suggestion", "email_typed", "email_step", "email_misses")
 
 
-def latest_intent(tracker: Tracker) -> Optional[Text]:
+def latest_intent(tracker: Tracker) -> str | None:
     """The intent of the customer's latest message."""
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
-def latest_entities(tracker: Tracker, entity: Text) -> List[Any]:
+def latest_entities(tracker: Tracker, entity: str) -> list[Any]:
     """The values of `entity` in the customer's latest message."""
-    return [
-        e.get("value")
-        for e in tracker.latest_message.get("entities") or []
-        if e.get("entity") == entity
-    ]
+    return [e.get("value") for e in tracker.latest_message.get("entities") or [] if e.get("entity") == entity]
 
 
-def asking_form(tracker: Tracker) -> Optional[Text]:
+def asking_form(tracker: Tracker) -> str | None:
     """The form that was active when the customer wrote the latest message.
 
     When an old offer's button starts another form, the new form is validated
@@ -97,9 +93,9 @@ class EmailSlots:
     every Action subclass it finds, and this one has no form of its own.
     """
 
-    def form(self) -> Text:
+    def form(self) -> str:
         """The form this validation belongs to."""
-        return self.name()[len("validate_"):]  # type: ignore[attr-defined]
+        return self.name()[len("validate_") :]  # type: ignore[attr-defined]
 
     def _foreign_offer(self, tracker: Tracker) -> bool:
         """The latest message is a button of another form's offer, tapped late."""
@@ -107,8 +103,8 @@ class EmailSlots:
         return bool(offers) and offers[-1] != FORM_OFFERS[self.form()]
 
     def _extract_address(
-        self, slot: Text, dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> Dict[Text, Any]:
+        self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
         """What the latest message gives the address `slot`; {} leaves it to the rules."""
         if tracker.get_slot("requested_slot") != slot or asking_form(tracker) != self.form():
             return {}
@@ -134,16 +130,15 @@ class EmailSlots:
 
     async def extract_email(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         """The address an email or ticket goes to, from the latest message."""
         return self._extract_address("email", dispatcher, tracker)
 
     async def extract_email_confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         """A yes or no to the confirmation; another offer's button is neither."""
-        if (tracker.get_slot("requested_slot") != "email_confirmed"
-                or asking_form(tracker) != self.form()):
+        if tracker.get_slot("requested_slot") != "email_confirmed" or asking_form(tracker) != self.form():
             return {}
         intent = latest_intent(tracker)
         if intent == "affirm" and not self._foreign_offer(tracker):
@@ -153,8 +148,8 @@ class EmailSlots:
         return {}
 
     def _not_an_address(
-        self, slot: Text, dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> Dict[Text, Any]:
+        self, slot: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
         """Says so without repeating the text; the second time offers a person."""
         misses = int(tracker.get_slot("email_misses") or 0) + 1
         prompt = "invalid_email_offer_human" if misses >= MISSES_BEFORE_PERSON else "invalid_email"
@@ -167,23 +162,36 @@ class EmailSlots:
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         """Accepts a well-formed address; a likely typo or a space becomes a question."""
         if value is None:
             return {"email": None}
         checked = check_address(str(value))
         if checked.spaced:
-            return {"email": checked.suggestion, "email_typed": checked.typed,
-                    "email_suggestion": None, "email_confirmed": None, "email_misses": 0.0}
+            return {
+                "email": checked.suggestion,
+                "email_typed": checked.typed,
+                "email_suggestion": None,
+                "email_confirmed": None,
+                "email_misses": 0.0,
+            }
         if checked.address is None:
             return self._not_an_address("email", dispatcher, tracker)
-        if (self.form() == LICENSE_TRANSFER_FORM and tracker.get_slot("old_email") is None
-                and tracker.get_slot("requested_slot") is None):
+        if (
+            self.form() == LICENSE_TRANSFER_FORM
+            and tracker.get_slot("old_email") is None
+            and tracker.get_slot("requested_slot") is None
+        ):
             # Given before the transfer started, in the story of the lost mailbox: the old address.
             return {"old_email": checked.address, "email": None}
-        return {"email": checked.address, "email_suggestion": checked.suggestion,
-                "email_typed": None, "email_confirmed": None, "email_misses": 0.0,
-                "email_step": None}
+        return {
+            "email": checked.address,
+            "email_suggestion": checked.suggestion,
+            "email_typed": None,
+            "email_confirmed": None,
+            "email_misses": 0.0,
+            "email_step": None,
+        }
 
     def validate_email_confirmed(
         self,
@@ -191,7 +199,7 @@ class EmailSlots:
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         """Yes takes the suggested address if one was offered; no keeps what was typed, or asks."""
         suggestion = tracker.get_slot("email_suggestion")
         if value is True:
@@ -211,26 +219,26 @@ class EmailSlots:
 class ValidatePasswordResetForm(EmailSlots, FormValidationAction):
     """Validates `password_reset_form`."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_password_reset_form"
 
 
 class ValidateDeviceConfirmationForm(EmailSlots, FormValidationAction):
     """Validates `device_confirmation_form`."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_device_confirmation_form"
 
 
 class ValidateLicenseTransferForm(EmailSlots, FormValidationAction):
     """Validates `license_transfer_form`, which also asks for the old, lost address."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "validate_license_transfer_form"
 
     async def extract_old_email(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         """The lost address, from the latest message (its entity mapping takes a clean one)."""
         return self._extract_address("old_email", dispatcher, tracker)
 
@@ -240,7 +248,7 @@ class ValidateLicenseTransferForm(EmailSlots, FormValidationAction):
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         domain: DomainDict,
-    ) -> Dict[Text, Any]:
+    ) -> dict[str, Any]:
         """Accepts a well-formed old address as typed: support searches for it, nothing is sent."""
         if value is None:
             return {"old_email": None}
@@ -250,9 +258,9 @@ class ValidateLicenseTransferForm(EmailSlots, FormValidationAction):
         return {"old_email": checked.address, "email_misses": 0.0}
 
 
-def _prompt_events(tracker: Tracker) -> List[EventType]:
+def _prompt_events(tracker: Tracker) -> list[EventType]:
     """What every prompt forgets: a one-time choice, and the offer that started the form."""
-    events: List[EventType] = []
+    events: list[EventType] = []
     if tracker.get_slot("offer"):
         events.append(SlotSet("offer", None))
     if tracker.get_slot("email_step"):
@@ -263,12 +271,12 @@ def _prompt_events(tracker: Tracker) -> List[EventType]:
 class ActionAskEmail(Action):
     """Asks for the account's address (the new account's in a licence transfer)."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_email"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         language = tracker.get_slot("language")
         if tracker.get_slot("email_step") == "another_or_stop":
             say(dispatcher, "another_or_stop", language)
@@ -284,12 +292,12 @@ class ActionAskEmail(Action):
 class ActionAskOldEmail(Action):
     """Asks for the address the licences were registered to."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_old_email"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         language = tracker.get_slot("language")
         if tracker.get_slot("email_step") == "another_or_stop":
             say(dispatcher, "another_or_stop", language)
@@ -303,24 +311,34 @@ class ActionAskOldEmail(Action):
 class ActionAskEmailConfirmed(Action):
     """Asks "shall I use <address>?", or about a likely typo or a space in it."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_email_confirmed"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         language = tracker.get_slot("language")
-        email: Optional[Text] = tracker.get_slot("email")
+        email: str | None = tracker.get_slot("email")
         suggestion = tracker.get_slot("email_suggestion")
         if suggestion:
-            say(dispatcher, "email_typo", language, typed=email, email=suggestion,
-                domain=suggestion.rpartition("@")[2])
+            say(
+                dispatcher,
+                "email_typo",
+                language,
+                typed=email,
+                email=suggestion,
+                domain=suggestion.rpartition("@")[2],
+            )
         elif tracker.get_slot("email_typed"):
-            say(dispatcher, "email_space", language, typed=tracker.get_slot("email_typed"),
-                email=email)
+            say(dispatcher, "email_space", language, typed=tracker.get_slot("email_typed"), email=email)
         elif tracker.active_loop_name == LICENSE_TRANSFER_FORM:
-            say(dispatcher, "ask_license_confirmed", language,
-                old_email=tracker.get_slot("old_email"), email=email)
+            say(
+                dispatcher,
+                "ask_license_confirmed",
+                language,
+                old_email=tracker.get_slot("old_email"),
+                email=email,
+            )
         else:
             say(dispatcher, "ask_email_confirmed", language, email=email)
         return _prompt_events(tracker)
@@ -329,16 +347,16 @@ class ActionAskEmailConfirmed(Action):
 class ActionLeaveForm(Action):
     """Ends the active form, if any, with nothing sent: "cancel", "no", goodbye."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_leave_form"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         return leave_form(tracker)
 
 
-def leave_form(tracker: Tracker) -> List[EventType]:
+def leave_form(tracker: Tracker) -> list[EventType]:
     """The events that close the active form and forget its attempt (none without a form)."""
     if not tracker.active_loop_name:
         return []

@@ -12,7 +12,6 @@ like "still nothing" (the checks once, then a person), not with a resend loop.
 """
 
 import re
-from typing import List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -28,7 +27,7 @@ RESET_CUES = re.compile(
 )
 
 
-def email_kind(text: Text) -> Text:
+def email_kind(text: str) -> str:
     """`reset` when `text` speaks of the password, else `unclear`."""
     return "reset" if RESET_CUES.search(text) else "unclear"
 
@@ -36,12 +35,12 @@ def email_kind(text: Text) -> Text:
 class ActionSortMissingEmail(Action):
     """Sets `email_kind` for the rules that answer a missing email."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_sort_missing_email"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         chosen = next(tracker.get_latest_entity_values("email_kind"), None)
         if chosen in ("reset", "unclear"):
             return [SlotSet("email_kind", chosen)]

@@ -7,7 +7,7 @@ three languages, and are picked here by the `language` slot.
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 import yaml
 from rasa_sdk.executor import CollectingDispatcher
@@ -20,12 +20,12 @@ MAX_BUTTON_TITLE = 20
 
 
 @lru_cache(maxsize=1)
-def catalog() -> Dict[Text, Dict[Text, Dict[Text, Any]]]:
+def catalog() -> dict[str, dict[str, dict[str, Any]]]:
     """Every prompt by name, then language."""
     return yaml.safe_load(CATALOG.read_text(encoding="utf-8"))
 
 
-def button_title(button: Dict[Text, Any], values: Dict[Text, Any]) -> Text:
+def button_title(button: dict[str, Any], values: dict[str, Any]) -> str:
     """The button's title filled in, or its fixed `fallback` when that would be too long."""
     title = button["title"].format(**values)
     if len(title) > MAX_BUTTON_TITLE:
@@ -33,21 +33,20 @@ def button_title(button: Dict[Text, Any], values: Dict[Text, Any]) -> Text:
     return title
 
 
-def render(name: Text, language: Optional[Text], **values: Any) -> Dict[Text, Any]:
+def render(name: str, language: str | None, **values: Any) -> dict[str, Any]:
     """Prompt `name` in `language` (English when unknown): text and buttons, placeholders filled."""
     variants = catalog()[name]
     variant = variants.get(language or DEFAULT_LANGUAGE) or variants[DEFAULT_LANGUAGE]
-    buttons: List[Dict[Text, Any]] = [
-        {"title": button_title(b, values), "payload": b["payload"]}
-        for b in variant.get("buttons", [])
+    buttons: list[dict[str, Any]] = [
+        {"title": button_title(b, values), "payload": b["payload"]} for b in variant.get("buttons", [])
     ]
     return {"text": variant["text"].format(**values), "buttons": buttons}
 
 
 def say(
     dispatcher: CollectingDispatcher,
-    name: Text,
-    language: Optional[Text],
+    name: str,
+    language: str | None,
     **values: Any,
 ) -> None:
     """Sends prompt `name` in `language`, placeholders filled."""

@@ -10,7 +10,6 @@ account's, where they go after verification.
 """
 
 import logging
-from typing import List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -28,7 +27,7 @@ SUMMARY_MESSAGES = 8
 SUMMARY_CHARACTERS = 1500
 
 
-def conversation_summary(tracker: Tracker) -> Text:
+def conversation_summary(tracker: Tracker) -> str:
     """The customer's latest messages with what the assistant understood of each."""
     lines = []
     for event in tracker.events:
@@ -42,15 +41,13 @@ def conversation_summary(tracker: Tracker) -> Text:
     return summary[-SUMMARY_CHARACTERS:] or "(no customer message)"
 
 
-def channel_of(tracker: Tracker) -> Text:
+def channel_of(tracker: Tracker) -> str:
     """The channel the customer wrote from, as the connectors name it."""
     metadata = tracker.latest_message.get("metadata") or {}
     return metadata.get("channel") or tracker.get_latest_input_channel() or "rest"
 
 
-async def open_ticket(
-    tracker: Tracker, topic: Text, email: Optional[Text], details: Text = ""
-) -> List[EventType]:
+async def open_ticket(tracker: Tracker, topic: str, email: str | None, details: str = "") -> list[EventType]:
     """Opens the ticket (`details` heading its summary) and reports the outcome in slots."""
     summary = conversation_summary(tracker)
     if details:
@@ -74,15 +71,17 @@ async def open_ticket(
 class ActionOpenLicenseTransfer(Action):
     """Opens the license-transfer ticket; support verifies the licenses are the customer's."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_open_license_transfer"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    ) -> list[EventType]:
         old, new = tracker.get_slot("old_email"), tracker.get_slot("email")
-        details = (f"License transfer: licenses registered to {old} (old address, no longer "
-                   f"accessible) to the new account {new}, after verification.")
+        details = (
+            f"License transfer: licenses registered to {old} (old address, no longer "
+            f"accessible) to the new account {new}, after verification."
+        )
         events = await open_ticket(tracker, "license_transfer", new, details)
         return events + [SlotSet("email_confirmed", None)]
 
@@ -90,12 +89,10 @@ class ActionOpenLicenseTransfer(Action):
 class ActionHandoff(Action):
     """Hands the conversation to support: a ticket in the agents' queue, any form closed."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handoff"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
-        return leave_form(tracker) + await open_ticket(
-            tracker, "human_request", tracker.get_slot("email")
-        )
+    ) -> list[EventType]:
+        return leave_form(tracker) + await open_ticket(tracker, "human_request", tracker.get_slot("email"))

@@ -180,9 +180,9 @@ async def cross_validate(
     return summary
 
 
-def load_heldout(directory: Path) -> List[Dict[Text, Any]]:
+def load_heldout(directory: Path) -> list[dict[str, Any]]:
     """Every held-out item of `directory`, each with the language of its file."""
-    items: List[Dict[Text, Any]] = []
+    items: list[dict[str, Any]] = []
     for lang in LANGUAGES:
         path = directory / f"{lang}.yml"
         if not path.exists():
@@ -197,9 +197,9 @@ def _accuracy(hits: Sequence[bool]) -> float:
     return round(sum(hits) / len(hits), 4) if hits else 0.0
 
 
-def heldout_figures(results: Sequence[Dict[Text, Any]]) -> Dict[Text, Any]:
+def heldout_figures(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Intent, language-slot and `days` accuracy per language and per language x category."""
-    figures: Dict[Text, Any] = {}
+    figures: dict[str, Any] = {}
     for lang in LANGUAGES:
         mine = [r for r in results if r["language"] == lang]
         if not mine:
@@ -228,7 +228,7 @@ def heldout_figures(results: Sequence[Dict[Text, Any]]) -> Dict[Text, Any]:
     return figures
 
 
-async def score_heldout(model: Path, directory: Path) -> List[Dict[Text, Any]]:
+async def score_heldout(model: Path, directory: Path) -> list[dict[str, Any]]:
     """Parses each held-out message with the shipped model as a conversation would."""
     from rasa.core.agent import Agent
     from rasa.core.channels.channel import UserMessage
@@ -247,39 +247,47 @@ async def score_heldout(model: Path, directory: Path) -> List[Dict[Text, Any]]:
         )
         found_days = next((str(e["value"]) for e in entities if e.get("entity") == "days"), None)
         predicted = parsed["intent"]["name"]
-        results.append({
-            **item,
-            "predicted": predicted,
-            "predicted_language": found_language,
-            "predicted_days": found_days,
-            "intent_ok": predicted == item["intent"],
-            "language_ok": found_language == item["language"],
-            "days_ok": (found_days == item["days"]) if "days" in item else None,
-        })
+        results.append(
+            {
+                **item,
+                "predicted": predicted,
+                "predicted_language": found_language,
+                "predicted_days": found_days,
+                "intent_ok": predicted == item["intent"],
+                "language_ok": found_language == item["language"],
+                "days_ok": (found_days == item["days"]) if "days" in item else None,
+            }
+        )
     return results
 
 
-def print_heldout(figures: Dict[Text, Any], results: Sequence[Dict[Text, Any]]) -> None:
+def print_heldout(figures: dict[str, Any], results: Sequence[dict[str, Any]]) -> None:
     """The table `make evaluate` shows, then every miss."""
     print("held-out set: intent / language-slot accuracy")
     for lang, lang_figures in figures.items():
         days = lang_figures["days"]
-        print(f"{lang}: {lang_figures['messages']} messages, intent {lang_figures['intent']:.3f}, "
-              f"language {lang_figures['language']:.3f}"
-              + (f", days entity {days:.3f}" if days is not None else "")
-              + f"; never-replaced {lang_figures['original_messages']}: intent "
-                f"{lang_figures['original_intent']:.3f}")
+        print(
+            f"{lang}: {lang_figures['messages']} messages, intent {lang_figures['intent']:.3f}, "
+            f"language {lang_figures['language']:.3f}"
+            + (f", days entity {days:.3f}" if days is not None else "")
+            + f"; never-replaced {lang_figures['original_messages']}: intent "
+            f"{lang_figures['original_intent']:.3f}"
+        )
         for category, row in lang_figures["categories"].items():
-            print(f"    {category:<14} {row['messages']:>3}  intent {row['intent']:.3f}  "
-                  f"language {row['language']:.3f}")
+            print(
+                f"    {category:<14} {row['messages']:>3}  intent {row['intent']:.3f}  "
+                f"language {row['language']:.3f}"
+            )
     for r in results:
         if not (r["intent_ok"] and r["language_ok"] and r["days_ok"] is not False):
-            print(f"  miss [{r['language']}/{r['category']}] {r['text']!r}: "
-                  f"{r['predicted']} (want {r['intent']}), language {r['predicted_language']}, "
-                  f"days {r['predicted_days']} (want {r.get('days', '-')})")
+            print(
+                f"  miss [{r['language']}/{r['category']}] {r['text']!r}: "
+                f"{r['predicted']} (want {r['intent']}), language {r['predicted_language']}, "
+                f"days {r['predicted_days']} (want {r.get('days', '-')})"
+            )
 
 
-def main(argv: Sequence[Text] = ()) -> int:
+def main(argv: Sequence[str] = ()) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(
         prog="python -m ops.evaluation",
@@ -287,14 +295,24 @@ def main(argv: Sequence[Text] = ()) -> int:
     )
     parser.add_argument("--folds", type=int, default=5, help="folds per language (default 5)")
     parser.add_argument("--languages", nargs="+", choices=LANGUAGES, default=list(LANGUAGES))
-    parser.add_argument("--out", type=Path, default=ROOT / "results" / "nlu",
-                        help="where the reports go (default results/nlu)")
-    parser.add_argument("--config", type=Path, default=ROOT / "config.yml",
-                        help="the pipeline to judge (default config.yml)")
-    parser.add_argument("--heldout", type=Path,
-                        help="score the trained model on this held-out folder instead")
-    parser.add_argument("--model", type=Path, default=ROOT / "models" / "assistant.tar.gz",
-                        help="the model --heldout scores (default models/assistant.tar.gz)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=ROOT / "results" / "nlu",
+        help="where the reports go (default results/nlu)",
+    )
+    parser.add_argument(
+        "--config", type=Path, default=ROOT / "config.yml", help="the pipeline to judge (default config.yml)"
+    )
+    parser.add_argument(
+        "--heldout", type=Path, help="score the trained model on this held-out folder instead"
+    )
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=ROOT / "models" / "assistant.tar.gz",
+        help="the model --heldout scores (default models/assistant.tar.gz)",
+    )
     args = parser.parse_args(list(argv) or None)
     if args.heldout:
         logging.basicConfig(level=logging.WARNING)
@@ -303,7 +321,8 @@ def main(argv: Sequence[Text] = ()) -> int:
         print_heldout(figures, results)
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "heldout.json").write_text(
-            json.dumps({"figures": figures, "results": results}, indent=2, ensure_ascii=False))
+            json.dumps({"figures": figures, "results": results}, indent=2, ensure_ascii=False)
+        )
         return 0
     if args.folds < 2:
         parser.error("--folds must be at least 2")

@@ -11,11 +11,31 @@ from bot.languages import LANGUAGES as LANGUAGE_LIST
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = set(LANGUAGE_LIST)
 CONTRACT = {
-    "forgot_password", "login_invalid_credentials", "lost_email_access", "forgot_account_email",
-    "reset_email_not_received", "device_confirmation_not_received", "cannot_register",
-    "email_already_in_use", "password_too_common", "business_account", "email_recently_deleted",
-    "request_human", "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "inform",
-    "nlu_fallback", "out_of_scope", "stop", "email_arrived", "still_nothing", "rate",
+    "forgot_password",
+    "login_invalid_credentials",
+    "lost_email_access",
+    "forgot_account_email",
+    "reset_email_not_received",
+    "device_confirmation_not_received",
+    "cannot_register",
+    "email_already_in_use",
+    "password_too_common",
+    "business_account",
+    "email_recently_deleted",
+    "request_human",
+    "greet",
+    "goodbye",
+    "thank",
+    "affirm",
+    "deny",
+    "bot_challenge",
+    "inform",
+    "nlu_fallback",
+    "out_of_scope",
+    "stop",
+    "email_arrived",
+    "still_nothing",
+    "rate",
 }
 # Messenger's quick replies carry at most 20 characters: a longer title is no button at all there.
 MAX_BUTTON_TITLE = 20
@@ -92,7 +112,8 @@ def test_a_filled_in_title_falls_back_when_the_value_makes_it_too_long() -> None
 
     for lang in LANGUAGES:
         short = render("email_typo", lang, typed="a@gmial.com", email="a@gmail.com", domain="gmail.com")
-        long = render("email_typo", lang, typed="a@protonmial.com", email="a@protonmail.com",
-                      domain="protonmail.com")
+        long = render(
+            "email_typo", lang, typed="a@protonmial.com", email="a@protonmail.com", domain="protonmail.com"
+        )
         assert "gmail.com" in short["buttons"][0]["title"]
         assert all(len(b["title"]) <= MAX_BUTTON_TITLE for b in short["buttons"] + long["buttons"])

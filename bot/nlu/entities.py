@@ -7,7 +7,7 @@ entity conditions, which keeps the dialogue in Rasa's own terms.
 """
 
 import re
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -64,7 +64,7 @@ _LOOK_BEHIND_CHARACTERS = 12
 MAX_DAYS_TEXT_CHARACTERS = 2000
 
 
-def error_days(text: Text) -> Optional[Tuple[Text, int, int]]:
+def error_days(text: str) -> Optional[Tuple[str, int, int]]:
     """The error's number of days quoted in `text`, with its span, or None."""
     text = text[:MAX_DAYS_TEXT_CHARACTERS]
     if not _ERROR_WORDING.search(text):
@@ -72,22 +72,20 @@ def error_days(text: Text) -> Optional[Tuple[Text, int, int]]:
     for match in _DAYS.finditer(text):
         if _PAST_AFTER.match(text, match.end()):
             continue
-        if _PAST_BEFORE.search(text[max(0, match.start() - _LOOK_BEHIND_CHARACTERS):match.start()]):
+        if _PAST_BEFORE.search(text[max(0, match.start() - _LOOK_BEHIND_CHARACTERS) : match.start()]):
             continue
         return match.group(1), match.start(1), match.end(1)
     return None
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class ErrorDaysExtractor(GraphComponent, EntityExtractorMixin):
     """Adds `days` = n when the customer quotes the deleted-address error's n days."""
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,

@@ -60,15 +60,14 @@ _LINGUA = {Language.ENGLISH: "en", Language.RUSSIAN: "ru", Language.FRENCH: "fr"
 # What carries no language: addresses, links, numbers, redaction markers. Each alternative can
 # only start at a token's start or at a fixed prefix and cannot rescan what another start scanned,
 # so a 100 KB token costs one pass (`\S+@\S+` retried from every character of it: quadratic).
-_NOISE = re.compile(
-    r"(?<!\S)[^\s@]*@\S*|https?://\S*|www\.\S*|\[redacted:[^\]\[]*\]|[\d_]+", re.IGNORECASE
-)
+_NOISE = re.compile(r"(?<!\S)[^\s@]*@\S*|https?://\S*|www\.\S*|\[redacted:[^\]\[]*\]|[\d_]+", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _CYRILLIC = re.compile(r"[\u0400-\u04FF]")
 _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
 # Words customers write in transliterated Russian, in their common spellings. Words that are also
 # English or French ("my", "on", "ne", "net", "moi", "operator", "spam", "den") are left out.
-_TRANSLIT_WORDS = frozenset("""
+_TRANSLIT_WORDS = frozenset(
+    """
     ya vy mne menya moy moya moyu moego moey moem svoy svoyu vash vashe vashego eyo
     chto shto kak kakoy kakuyu kakaya kakie gde kogda pochemu zachem skolko tolko
     uzhe eshche eshe esche yeshche vsyo vse vsego nichego nichto nikak nikto
@@ -91,7 +90,8 @@ _TRANSLIT_WORDS = frozenset("""
     zhdat podozhdite podozhdat papka papku papke korzina korzine togda potom seychas sejchas
     segodnya vchera delat sdelat rabotaet otmena otmenit ladno horosho khorosho
     proehali zabey zabud zhe ili esli chtoby potomu
-""".split())
+""".split()
+)
 # English product and interface words that Russian and French customers keep in English ("le sign
 # up me dit email already in use"); lingua is asked again without them when they outweigh the rest.
 _PRODUCT_TERMS = re.compile(
@@ -124,7 +124,7 @@ def locale_language(locale: Optional[str]) -> Optional[str]:
     return code if code in LANGUAGES else None
 
 
-def translit_score(words: List[Text]) -> float:
+def translit_score(words: List[str]) -> float:
     """How much `words` (Latin letters) look like transliterated Russian: 1 a word, 0.5 a cluster."""
     score = 0.0
     for word in words:
@@ -136,7 +136,7 @@ def translit_score(words: List[Text]) -> float:
     return score
 
 
-def looks_translit(words: List[Text]) -> bool:
+def looks_translit(words: List[str]) -> bool:
     """True when Latin-letter `words` are mostly Russian written in Latin letters."""
     score = translit_score(words)
     return score >= TRANSLIT_MIN_SCORE and score / len(words) >= TRANSLIT_MIN_SHARE

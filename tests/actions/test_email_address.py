@@ -29,9 +29,24 @@ def test_valid_addresses_are_kept_as_typed_and_a_likely_typo_is_only_suggested(
 
 @pytest.mark.parametrize(
     "domain",
-    ["yahoo.co.uk", "mail.com", "mail.ua", "web.de", "t-online.de", "yandex.ua", "ukr.net",
-     "orange.fr", "outlook.de", "hotmail.it", "gmx.net", "yahoo.de", "hotmail.co.uk", "gmail.com",
-     "mail.ru", "free.fr"],
+    [
+        "yahoo.co.uk",
+        "mail.com",
+        "mail.ua",
+        "web.de",
+        "t-online.de",
+        "yandex.ua",
+        "ukr.net",
+        "orange.fr",
+        "outlook.de",
+        "hotmail.it",
+        "gmx.net",
+        "yahoo.de",
+        "hotmail.co.uk",
+        "gmail.com",
+        "mail.ru",
+        "free.fr",
+    ],
 )
 def test_real_common_domains_are_never_questioned(domain: str) -> None:
     assert suggest_domain(domain) is None

@@ -2,12 +2,12 @@
 
 What the form takes as an address, what it leaves to the rules (so that a
 person, "cancel" or another question is answered), and how a typo question
-and a "no" are followed, without starting the stack (tests/conversations
+and a "no" are followed, without starting the stack (tests/e2e/conversations
 plays the same paths end to end).
 """
 
 import asyncio
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
@@ -19,26 +19,30 @@ from actions.forms import ValidateLicenseTransferForm, ValidatePasswordResetForm
 def tracker(
     text: str,
     intent: str,
-    requested: Optional[str],
-    entities: Optional[List[Dict[str, Any]]] = None,
-    slots: Optional[Dict[str, Any]] = None,
+    requested: str | None,
+    entities: list[dict[str, Any]] | None = None,
+    slots: dict[str, Any] | None = None,
     form: str = "password_reset_form",
-    events: Optional[List[Dict[str, Any]]] = None,
+    events: list[dict[str, Any]] | None = None,
 ) -> Tracker:
-    message = {"text": text, "intent": {"name": intent, "confidence": 0.9},
-               "entities": entities or []}
-    return Tracker.from_dict({
-        "sender_id": "t",
-        "slots": {"requested_slot": requested, "language": "en", **(slots or {})},
-        "latest_message": message,
-        "events": events or [{"event": "active_loop", "name": form},
-                             {"event": "user", "text": text, "parse_data": message}],
-        "active_loop": {"name": form},
-        "latest_action_name": "action_listen",
-    })
+    message = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or []}
+    return Tracker.from_dict(
+        {
+            "sender_id": "t",
+            "slots": {"requested_slot": requested, "language": "en", **(slots or {})},
+            "latest_message": message,
+            "events": events
+            or [
+                {"event": "active_loop", "name": form},
+                {"event": "user", "text": text, "parse_data": message},
+            ],
+            "active_loop": {"name": form},
+            "latest_action_name": "action_listen",
+        }
+    )
 
 
-def extract(text: str, intent: str, requested: str = "email", **kwargs: Any) -> Dict[str, Any]:
+def extract(text: str, intent: str, requested: str = "email", **kwargs: Any) -> dict[str, Any]:
     dispatcher = CollectingDispatcher()
     form = ValidatePasswordResetForm()
     t = tracker(text, intent, requested, **kwargs)
@@ -75,8 +79,9 @@ def test_a_spaced_address_is_taken_whole_not_as_the_nlus_cut() -> None:
 
 def test_a_password_is_warned_about_and_the_address_asked_again() -> None:
     dispatcher = CollectingDispatcher()
-    t = tracker("[redacted: credential]", "inform", "email",
-                entities=[{"entity": "credential", "value": "shared"}])
+    t = tracker(
+        "[redacted: credential]", "inform", "email", entities=[{"entity": "credential", "value": "shared"}]
+    )
     assert asyncio.run(ValidatePasswordResetForm().extract_email(dispatcher, t, {})) == {"email": None}
     assert [m["response"] for m in dispatcher.messages] == ["utter_never_share_password"]
 
@@ -89,7 +94,7 @@ def test_an_old_button_of_another_offer_is_not_a_yes() -> None:
     assert extract("/affirm", "affirm", "email", entities=stale) == {}
 
 
-def validate(value: Any, slot: str, slots: Dict[str, Any], form: Any = None) -> Dict[str, Any]:
+def validate(value: Any, slot: str, slots: dict[str, Any], form: Any = None) -> dict[str, Any]:
     dispatcher = CollectingDispatcher()
     form = form or ValidatePasswordResetForm()
     t = tracker("x", "inform", slot, slots=slots)
@@ -130,16 +135,21 @@ def test_an_address_given_before_a_license_transfer_is_the_old_one() -> None:
 
 
 def test_an_interruption_is_seen_until_the_next_customer_message() -> None:
-    rejected = [{"event": "active_loop", "name": "password_reset_form"}, {"event": "user", "text": "x"},
-                {"event": "action_execution_rejected", "name": "password_reset_form"}]
+    rejected = [
+        {"event": "active_loop", "name": "password_reset_form"},
+        {"event": "user", "text": "x"},
+        {"event": "action_execution_rejected", "name": "password_reset_form"},
+    ]
     assert was_interrupted(tracker("x", "inform", "email", events=rejected))
     later = rejected + [{"event": "user", "text": "y"}]
     assert not was_interrupted(tracker("y", "inform", "email", events=later))
 
 
 def test_a_question_of_the_previous_form_is_not_answered_by_the_form_an_old_button_starts() -> None:
-    events = [{"event": "active_loop", "name": "device_confirmation_form"},
-              {"event": "user", "text": "/affirm"},
-              {"event": "active_loop", "name": "password_reset_form"}]
+    events = [
+        {"event": "active_loop", "name": "device_confirmation_form"},
+        {"event": "user", "text": "/affirm"},
+        {"event": "active_loop", "name": "password_reset_form"},
+    ]
     own = [{"entity": "offer", "value": "reset"}]
     assert extract("/affirm", "affirm", "email_confirmed", entities=own, events=events) == {}

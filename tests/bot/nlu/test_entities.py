@@ -1,7 +1,6 @@
 """The `days` entity: the deleted-address error's n days, never a date in the past."""
 
 import time
-from typing import Optional
 
 import pytest
 from rasa.shared.nlu.training_data.message import Message
@@ -26,11 +25,11 @@ from bot.nlu.entities import ErrorDaysExtractor, error_days
         ("I have 30 days left on my trial", None),
     ],
 )
-def test_only_the_errors_wording_gives_the_days(text: str, days: Optional[str]) -> None:
+def test_only_the_errors_wording_gives_the_days(text: str, days: str | None) -> None:
     found = error_days(text)
     assert (found[0] if found else None) == days
     if found:
-        assert text[found[1]:found[2]] == days
+        assert text[found[1] : found[2]] == days
 
 
 def test_the_component_adds_the_entity() -> None:

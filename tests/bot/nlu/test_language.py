@@ -1,7 +1,6 @@
 """The language component: real lingua detection, sticky over short or ambiguous messages."""
 
 import time
-from typing import Optional
 
 import pytest
 from rasa.shared.core.events import SlotSet

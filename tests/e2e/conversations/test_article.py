@@ -170,8 +170,10 @@ def test_each_article_row_is_answered_in_the_customer_language(
     "message, button_payloads",
     [
         ("I forgot my password", {'/affirm{"offer": "reset"}', "/request_human"}),
-        ("je ne peux pas créer de compte Parallels", {"/email_already_in_use", "/password_too_common",
-                                                    "/email_recently_deleted", "/business_account"}),
+        (
+            "je ne peux pas créer de compte Parallels",
+            {"/email_already_in_use", "/password_too_common", "/email_recently_deleted", "/business_account"},
+        ),
         ("не приходит письмо с подтверждением устройства", {'/affirm{"offer": "device"}', "/request_human"}),
     ],
 )

@@ -9,24 +9,23 @@ conversation's slots, the account service's outbox and tickets).
 
 import json
 import uuid
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
-
 from harness import Assistant
 
 MAX_BUTTON_TITLE = 20
 
 
-def texts(replies: List[Dict[str, Any]]) -> str:
+def texts(replies: list[dict[str, Any]]) -> str:
     return "\n".join(r.get("text", "") for r in replies)
 
 
-def payloads(replies: List[Dict[str, Any]]) -> List[str]:
+def payloads(replies: list[dict[str, Any]]) -> list[str]:
     return [b["payload"] for r in replies for b in r.get("buttons", [])]
 
 
-def titles(replies: List[Dict[str, Any]]) -> List[str]:
+def titles(replies: list[dict[str, Any]]) -> list[str]:
     return [b["title"] for r in replies for b in r.get("buttons", [])]
 
 
@@ -45,7 +44,7 @@ class Customer:
         self.assistant = assistant
         self.sender = new_sender()
 
-    def say(self, text: str) -> List[Dict[str, Any]]:
+    def say(self, text: str) -> list[dict[str, Any]]:
         replies = self.assistant.say(self.sender, text)
         assert all(len(t) <= MAX_BUTTON_TITLE for t in titles(replies)), titles(replies)
         return replies
@@ -56,7 +55,7 @@ class Customer:
     def active_form(self) -> Any:
         return (self.assistant.tracker(self.sender).get("active_loop") or {}).get("name")
 
-    def ticket(self, replies: List[Dict[str, Any]]) -> Dict[str, Any]:
+    def ticket(self, replies: list[dict[str, Any]]) -> dict[str, Any]:
         ticket_id = texts(replies).split("#", 1)[1].split()[0].rstrip(").:")
         return self.assistant.http.get(
             f"{self.assistant.accounts_url}/v1/support-tickets/{ticket_id}",
@@ -69,6 +68,7 @@ def button(intent: str, **entities: str) -> str:
 
 
 # ---- 1. forms a customer can leave ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "opening, leave, stopped",
@@ -233,6 +233,7 @@ def test_a_goodbye_inside_a_form_ends_it(assistant: Assistant) -> None:
 
 # ---- 2. a typo is a question, never a rewrite -----------------------------------------------------
 
+
 def test_a_domain_typo_is_asked_and_keeping_what_was_typed_is_respected(assistant: Assistant) -> None:
     customer = Customer(assistant)
     local = f"keep{uuid.uuid4().hex[:8]}"
@@ -302,7 +303,8 @@ def test_an_address_with_a_space_is_asked_about_not_cut(assistant: Assistant) ->
 
 # ---- 3. follow-through after a link is sent --------------------------------------------------------
 
-def reset_sent(customer: Customer, opening: str, email: str, yes: str = "/affirm") -> List[Dict[str, Any]]:
+
+def reset_sent(customer: Customer, opening: str, email: str, yes: str = "/affirm") -> list[dict[str, Any]]:
     customer.say(opening)
     customer.say("/affirm")
     customer.say(email)
@@ -348,7 +350,7 @@ def test_french_device_follow_up_checks_then_success(assistant: Assistant) -> No
     first = customer.say("toujours rien")
     assert "no-reply@parallels.com" in texts(first) and "déjà autorisé" in texts(first)
     closed = customer.say("c'est bon j'ai reçu le mail")
-    assert "ravi" in texts(closed) and "/rate{\"satisfaction\": \"5\"}" in payloads(closed)
+    assert "ravi" in texts(closed) and '/rate{"satisfaction": "5"}' in payloads(closed)
     assert [m["kind"] for m in assistant.outbox(email)] == ["device_confirmation"]
 
 
@@ -360,6 +362,7 @@ def test_still_nothing_without_anything_sent_asks_which_email(assistant: Assista
 
 
 # ---- 4. out of scope, said plainly ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "message, language, channel_word",
@@ -382,6 +385,7 @@ def test_questions_outside_the_article_are_answered_plainly_with_a_person(
 
 
 # ---- 5. real messages: translit, SMS, slang, the error's n days ------------------------------------
+
 
 def test_translit_russian_is_answered_in_russian_and_stays_russian(assistant: Assistant) -> None:
     customer = Customer(assistant)
@@ -406,11 +410,17 @@ def test_french_sms_style_is_answered_in_french(assistant: Assistant) -> None:
 @pytest.mark.parametrize(
     "message, must, must_not",
     [
-        ("I deleted my account 5 days ago and now I can't register again", "at least the number of days",
-         "5 days"),
+        (
+            "I deleted my account 5 days ago and now I can't register again",
+            "at least the number of days",
+            "5 days",
+        ),
         ("удалил аккаунт 5 дней назад, теперь не могу зарегистрироваться", "как минимум", "5 дн"),
-        ("l'erreur dit que l'adresse ne peut pas être réutilisée pendant au moins 30 jours",
-         "au moins 30 jours", "5 jours"),
+        (
+            "l'erreur dit que l'adresse ne peut pas être réutilisée pendant au moins 30 jours",
+            "au moins 30 jours",
+            "5 jours",
+        ),
     ],
 )
 def test_the_days_come_only_from_the_errors_wording_and_keep_at_least(
@@ -421,6 +431,7 @@ def test_the_days_come_only_from_the_errors_wording_and_keep_at_least(
 
 
 # ---- 6. license transfer with both addresses ---------------------------------------------------
+
 
 def test_license_transfer_asks_for_the_old_and_new_addresses_and_tickets_both(assistant: Assistant) -> None:
     customer = Customer(assistant)
@@ -455,6 +466,7 @@ def test_russian_license_transfer_takes_the_old_address_from_the_story(assistant
 
 
 # ---- 7. facts only from the article ---------------------------------------------------------------
+
 
 def test_the_business_account_answer_names_the_article_not_an_invented_url(assistant: Assistant) -> None:
     said = texts(Customer(assistant).say("comment créer un compte professionnel pour ma société ?"))
