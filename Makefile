@@ -31,7 +31,7 @@ help:
 	@echo "make lint      ruff: lint rules and format check (make format rewrites the files)"
 	@echo "make types     mypy over actions, bot, connectors, services, ops"
 	@echo "make shell     talk to the assistant in the terminal"
-	@echo "make evaluate  per-language NLU cross-validation and story tests, reports under results/"
+	@echo "make evaluate  held-out set, per-language NLU cross-validation and story tests, reports under results/"
 	@echo "make train     train the model if data, domain or config changed"
 	@echo "make lock      re-pin requirements.lock and requirements-dev.lock from their .in files"
 
@@ -105,6 +105,7 @@ test-fast: lint types
 	$(PY) -m pytest -m "not e2e and not slow"
 
 evaluate: $(MODEL)
+	$(PY) -m ops.evaluation --heldout tests/data/heldout --model $(MODEL) --out results/heldout
 	$(PY) -m ops.evaluation --out results/nlu
 	$(RASA) test core --model $(MODEL) --stories tests/stories --out results/core --fail-on-prediction-errors
 

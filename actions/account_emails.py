@@ -1,9 +1,14 @@
-"""Asking the account API for a password-reset or device-confirmation email.
+"""Asking the account API for a password-reset or device-confirmation email, and what follows.
 
 Both flows end the same way, and must: the API answers alike whether or not
 the address has an account, and so do we (no account enumeration). The
 action only reports what happened in the `request_result` slot; the rules in
 data/rules.yml choose the words, so the whole dialogue stays visible there.
+
+After an email is sent the assistant asks whether it arrived. The first
+"still nothing" gets the article's checks for that email (spam, contacts, the
+right sender); the second hands the conversation to support with its summary
+rather than sending the same email again.
 """
 
 import logging
@@ -40,6 +45,7 @@ def idempotency_key(tracker: Tracker, purpose: str) -> str:
 async def request_email(
     tracker: Tracker,
     purpose: str,
+    kind: str,
     call: Callable[[AccountApiClient, str, str], Awaitable[None]],
 ) -> list[EventType]:
     """Calls the API and turns its answer into slot events for the rules."""
@@ -57,6 +63,8 @@ async def request_email(
     except (AccountApiUnavailable, InvalidEmail) as failure:
         logger.warning("%s for %s failed: %s", purpose, mask_email(email or ""), failure)
         result = {"request_result": "unavailable", "retry_minutes": None}
+    if result["request_result"] == "sent":
+        result.update({"sent_kind": kind, "nudges": 0.0})
     # The address stays for a retry or a person; the confirmation is asked again next time.
     return [SlotSet(name, value) for name, value in result.items()] + [SlotSet("email_confirmed", None)]
 
@@ -73,6 +81,7 @@ class ActionSendPasswordReset(Action):
         return await request_email(
             tracker,
             "password_reset",
+            "reset",
             lambda client, email, key: client.request_password_reset(email, key),
         )
 
@@ -89,5 +98,27 @@ class ActionSendDeviceConfirmation(Action):
         return await request_email(
             tracker,
             "device_confirmation",
+            "device",
             lambda client, email, key: client.request_device_confirmation(email, key),
         )
+
+
+# How many "still nothing" get the article's checks before a person takes over.
+CHECKS_BEFORE_PERSON = 1
+
+
+class ActionStillNothing(Action):
+    """Decides the answer to "still nothing": the checks once, then a person, never a loop."""
+
+    def name(self) -> str:
+        return "action_still_nothing"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        kind = tracker.get_slot("sent_kind")
+        if kind is None:
+            return [SlotSet("followup", "unknown")]
+        nudges = int(tracker.get_slot("nudges") or 0)
+        followup = f"checks_{kind}" if nudges < CHECKS_BEFORE_PERSON else "handoff"
+        return [SlotSet("followup", followup), SlotSet("nudges", float(nudges + 1))]

@@ -6,7 +6,9 @@ complaints under `reset_email_not_received`, the more common case; this
 action looks at what the customer wrote and sets `email_kind` to `reset`
 when the message is about the password, or `unclear`, for which the rules
 ask "which email?". A tap on one of that question's buttons carries the
-kind itself.
+kind itself. Once a reset link was sent in this conversation, a typed
+"the reset email doesn't come" is a follow-up (`followup`): it is answered
+like "still nothing" (the checks once, then a person), not with a resend loop.
 """
 
 import re
@@ -40,7 +42,8 @@ class ActionSortMissingEmail(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         chosen = next(tracker.get_latest_entity_values("email_kind"), None)
-        kind = (
-            chosen if chosen in ("reset", "unclear") else email_kind(tracker.latest_message.get("text") or "")
-        )
-        return [SlotSet("email_kind", kind)]
+        if chosen in ("reset", "unclear"):
+            return [SlotSet("email_kind", chosen)]
+        if tracker.get_slot("sent_kind") == "reset":
+            return [SlotSet("email_kind", "followup")]
+        return [SlotSet("email_kind", email_kind(tracker.latest_message.get("text") or ""))]

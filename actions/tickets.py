@@ -4,18 +4,21 @@ A ticket carries what an agent needs to pick the conversation up without
 asking the customer to repeat themselves: the conversation id and channel,
 the language, and a summary of what the customer said (credentials were
 redacted before the text ever reached the tracker, and are redacted again
-here in case an input path missed one).
+here in case an input path missed one). A license transfer names both
+addresses: the old one, where support finds the licenses, and the new
+account's, where they go after verification.
 """
 
 import logging
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.account_api import AccountApiClient, AccountApiError
 from actions.account_emails import idempotency_key
+from actions.forms import leave_form
 from bot.languages import DEFAULT_LANGUAGE
 from bot.redaction import redact_credentials
 
@@ -44,15 +47,18 @@ def channel_of(tracker: Tracker) -> str:
     return metadata.get("channel") or tracker.get_latest_input_channel() or "rest"
 
 
-async def open_ticket(tracker: Tracker, topic: str, email: str | None) -> list[EventType]:
-    """Opens the ticket and reports the outcome in slots for the rules."""
+async def open_ticket(tracker: Tracker, topic: str, email: str | None, details: str = "") -> list[EventType]:
+    """Opens the ticket (`details` heading its summary) and reports the outcome in slots."""
+    summary = conversation_summary(tracker)
+    if details:
+        summary = f"{details}\n{summary}"[:SUMMARY_CHARACTERS]
     try:
         ticket = await AccountApiClient().open_support_ticket(
             topic=topic,
             channel=channel_of(tracker),
             conversation_id=tracker.sender_id,
             language=tracker.get_slot("language") or DEFAULT_LANGUAGE,
-            summary=conversation_summary(tracker),
+            summary=summary,
             email=email,
             idempotency_key=idempotency_key(tracker, topic),
         )
@@ -63,7 +69,7 @@ async def open_ticket(tracker: Tracker, topic: str, email: str | None) -> list[E
 
 
 class ActionOpenLicenseTransfer(Action):
-    """Opens the license-transfer ticket; support verifies the customer there."""
+    """Opens the license-transfer ticket; support verifies the licenses are the customer's."""
 
     def name(self) -> str:
         return "action_open_license_transfer"
@@ -71,7 +77,12 @@ class ActionOpenLicenseTransfer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        events = await open_ticket(tracker, "license_transfer", tracker.get_slot("email"))
+        old, new = tracker.get_slot("old_email"), tracker.get_slot("email")
+        details = (
+            f"License transfer: licenses registered to {old} (old address, no longer "
+            f"accessible) to the new account {new}, after verification."
+        )
+        events = await open_ticket(tracker, "license_transfer", new, details)
         return events + [SlotSet("email_confirmed", None)]
 
 
@@ -84,7 +95,4 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        closing: list[EventType] = []
-        if tracker.active_loop_name:
-            closing = [ActiveLoop(None), SlotSet("requested_slot", None)]
-        return closing + await open_ticket(tracker, "human_request", tracker.get_slot("email"))
+        return leave_form(tracker) + await open_ticket(tracker, "human_request", tracker.get_slot("email"))

@@ -17,8 +17,20 @@ innocent ones, per language, printed and written to `<out>/redaction.json`. The 
 product holds itself to (recall >= 0.98, false positives <= 1 %) are checked by
 tests/security/test_redaction_attacks.py.
 
+
+Cross-validation only measures messages shaped like the training data. The
+held-out set (`tests/data/heldout/`, written before tuning and never trained
+on) holds the messages real customers write off the happy path: translit,
+SMS style, slang, follow-ups, near-misses, out-of-scope questions. `--heldout`
+scores the shipped model on it, message by message as the assistant parses
+them (same pipeline, FallbackClassifier included, the conversation's language
+before the message when the item gives one), and prints intent and
+language-slot accuracy per language and per category.
+
+
     python -m ops.evaluation [--folds 5] [--languages en ru fr] [--out results/nlu]
                              [--redaction-only]
+    python -m ops.evaluation --heldout tests/data/heldout [--model models/assistant.tar.gz]
 """
 
 import argparse
@@ -234,6 +246,113 @@ def print_redaction_report(report: dict[str, dict[str, Any]], out: Path) -> None
     (out / "redaction.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
 
 
+def load_heldout(directory: Path) -> list[dict[str, Any]]:
+    """Every held-out item of `directory`, each with the language of its file."""
+    items: list[dict[str, Any]] = []
+    for lang in LANGUAGES:
+        path = directory / f"{lang}.yml"
+        if not path.exists():
+            continue
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for item in document["items"]:
+            items.append({"language": document["language"], **item})
+    return items
+
+
+def _accuracy(hits: Sequence[bool]) -> float:
+    return round(sum(hits) / len(hits), 4) if hits else 0.0
+
+
+def heldout_figures(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Intent, language-slot and `days` accuracy per language and per language x category."""
+    figures: dict[str, Any] = {}
+    for lang in LANGUAGES:
+        mine = [r for r in results if r["language"] == lang]
+        if not mine:
+            continue
+        categories = sorted({r["category"] for r in mine})
+        by_category = {}
+        for category in categories:
+            rows = [r for r in mine if r["category"] == category]
+            by_category[category] = {
+                "messages": len(rows),
+                "intent": _accuracy([r["intent_ok"] for r in rows]),
+                "language": _accuracy([r["language_ok"] for r in rows]),
+            }
+        days = [r["days_ok"] for r in mine if r["days_ok"] is not None]
+        original = [r for r in mine if not r.get("replaced")]
+        figures[lang] = {
+            "messages": len(mine),
+            "intent": _accuracy([r["intent_ok"] for r in mine]),
+            "language": _accuracy([r["language_ok"] for r in mine]),
+            # Messages never replaced (a replaced one was written after tuning began).
+            "original_messages": len(original),
+            "original_intent": _accuracy([r["intent_ok"] for r in original]),
+            "days": _accuracy(days) if days else None,
+            "categories": by_category,
+        }
+    return figures
+
+
+async def score_heldout(model: Path, directory: Path) -> list[dict[str, Any]]:
+    """Parses each held-out message with the shipped model as a conversation would."""
+    from rasa.core.agent import Agent
+    from rasa.core.channels.channel import UserMessage
+    from rasa.shared.core.events import SlotSet
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    agent = Agent.load(str(model))
+    results = []
+    for number, item in enumerate(load_heldout(directory)):
+        events = [SlotSet("language", item["current"])] if item.get("current") else []
+        tracker = DialogueStateTracker.from_events(f"heldout-{number}", events)
+        parsed = await agent.processor.parse_message(UserMessage(item["text"]), tracker)
+        entities = parsed.get("entities") or []
+        found_language = next(
+            (e["value"] for e in entities if e.get("entity") == "language"), item.get("current")
+        )
+        found_days = next((str(e["value"]) for e in entities if e.get("entity") == "days"), None)
+        predicted = parsed["intent"]["name"]
+        results.append(
+            {
+                **item,
+                "predicted": predicted,
+                "predicted_language": found_language,
+                "predicted_days": found_days,
+                "intent_ok": predicted == item["intent"],
+                "language_ok": found_language == item["language"],
+                "days_ok": (found_days == item["days"]) if "days" in item else None,
+            }
+        )
+    return results
+
+
+def print_heldout(figures: dict[str, Any], results: Sequence[dict[str, Any]]) -> None:
+    """The table `make evaluate` shows, then every miss."""
+    print("held-out set: intent / language-slot accuracy")
+    for lang, lang_figures in figures.items():
+        days = lang_figures["days"]
+        print(
+            f"{lang}: {lang_figures['messages']} messages, intent {lang_figures['intent']:.3f}, "
+            f"language {lang_figures['language']:.3f}"
+            + (f", days entity {days:.3f}" if days is not None else "")
+            + f"; never-replaced {lang_figures['original_messages']}: intent "
+            f"{lang_figures['original_intent']:.3f}"
+        )
+        for category, row in lang_figures["categories"].items():
+            print(
+                f"    {category:<14} {row['messages']:>3}  intent {row['intent']:.3f}  "
+                f"language {row['language']:.3f}"
+            )
+    for r in results:
+        if not (r["intent_ok"] and r["language_ok"] and r["days_ok"] is not False):
+            print(
+                f"  miss [{r['language']}/{r['category']}] {r['text']!r}: "
+                f"{r['predicted']} (want {r['intent']}), language {r['predicted_language']}, "
+                f"days {r['predicted_days']} (want {r.get('days', '-')})"
+            )
+
+
 def main(argv: Sequence[str] = ()) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(
@@ -256,7 +375,26 @@ def main(argv: Sequence[str] = ()) -> int:
         action="store_true",
         help="measure the credential redaction only (no cross-validation)",
     )
+    parser.add_argument(
+        "--heldout", type=Path, help="score the trained model on this held-out folder instead"
+    )
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=ROOT / "models" / "assistant.tar.gz",
+        help="the model --heldout scores (default models/assistant.tar.gz)",
+    )
     args = parser.parse_args(list(argv) or None)
+    if args.heldout:
+        logging.basicConfig(level=logging.WARNING)
+        results = asyncio.run(score_heldout(args.model, args.heldout))
+        figures = heldout_figures(results)
+        print_heldout(figures, results)
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "heldout.json").write_text(
+            json.dumps({"figures": figures, "results": results}, indent=2, ensure_ascii=False)
+        )
+        return 0
     if args.folds < 2:
         parser.error("--folds must be at least 2")
     print_redaction_report(redaction_report(languages=args.languages), args.out)

@@ -31,7 +31,14 @@ CONTRACT = {
     "bot_challenge",
     "inform",
     "nlu_fallback",
+    "out_of_scope",
+    "stop",
+    "email_arrived",
+    "still_nothing",
+    "rate",
 }
+# Messenger's quick replies carry at most 20 characters: a longer title is no button at all there.
+MAX_BUTTON_TITLE = 20
 
 
 def _domain() -> dict:
@@ -81,3 +88,32 @@ def test_the_intents_are_the_contract() -> None:
 
 def _fields(text: str) -> list[str]:
     return [field for _, field, _, _ in string.Formatter().parse(text) if field]
+
+
+def test_every_button_title_fits_a_quick_reply_in_every_language() -> None:
+    too_long = [
+        f"{name} [{_variation_language(v)}]: {b['title']!r}"
+        for name, variations in _domain()["responses"].items()
+        for v in variations
+        for b in v.get("buttons", [])
+        if len(b["title"]) > MAX_BUTTON_TITLE
+    ]
+    prompts = yaml.safe_load((ROOT / "actions" / "prompts.yml").read_text(encoding="utf-8"))
+    for name, variants in prompts.items():
+        for lang, variant in variants.items():
+            for button in variant.get("buttons", []):
+                fixed = [button["title"]] if not _fields(button["title"]) else [button["fallback"]]
+                too_long += [f"{name} [{lang}]: {t!r}" for t in fixed if len(t) > MAX_BUTTON_TITLE]
+    assert not too_long, "button titles over 20 characters:\n" + "\n".join(too_long)
+
+
+def test_a_filled_in_title_falls_back_when_the_value_makes_it_too_long() -> None:
+    from actions.prompts import render
+
+    for lang in LANGUAGES:
+        short = render("email_typo", lang, typed="a@gmial.com", email="a@gmail.com", domain="gmail.com")
+        long = render(
+            "email_typo", lang, typed="a@protonmial.com", email="a@protonmail.com", domain="protonmail.com"
+        )
+        assert "gmail.com" in short["buttons"][0]["title"]
+        assert all(len(b["title"]) <= MAX_BUTTON_TITLE for b in short["buttons"] + long["buttons"])

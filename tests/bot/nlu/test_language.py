@@ -1,5 +1,7 @@
 """The language component: real lingua detection, sticky over short or ambiguous messages."""
 
+import time
+
 import pytest
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -128,3 +130,56 @@ def test_the_language_detector_knows_every_language_of_the_list() -> None:
     from bot.nlu.language import _LINGUA
 
     assert sorted(_LINGUA.values()) == sorted(LANGUAGES)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "zabyl parol ot akkaunta parallels, chto delat",
+        "ne prihodit pismo s podtverzhdeniem",
+        "pozovite operatora pozhaluysta",
+        "vsyo eshche nichego ne prishlo",
+    ],
+)
+def test_russian_typed_in_latin_letters_is_russian_and_stays_so(guesser: LanguageGuesser, text: str) -> None:
+    assert guesser.decide(text, current=None) == "ru"
+    assert guesser.decide(text, current="en") == "ru"
+    assert guesser.decide(text, current="ru") in (None, "ru")
+    # A short message after it keeps Russian, as for Cyrillic.
+    assert guesser.decide("ok", current="ru") is None
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("I need to reset my password for my Parallels account", "en"),
+        ("my ego is not the problem, the reset email is", "en"),
+        ("je ne recois pas le mail de confirmation", "fr"),
+        ("не могу залогиниться в My Account, пишет invalid email or password", "ru"),
+        ("при sign up выдаёт email already in use", "ru"),
+        ("j'ai cliqué sur Forgot password mais je n'ai rien reçu", "fr"),
+    ],
+)
+def test_latin_words_are_not_taken_for_translit_nor_product_words_for_english(
+    guesser: LanguageGuesser, text: str, language: str
+) -> None:
+    assert guesser.decide(text, current=None) == language
+
+
+def test_the_component_answers_translit_in_russian() -> None:
+    message = Message(data={"text": "zabyl parol ot akkaunta, chto delat", "metadata": {}})
+    _component().process([message], DialogueStateTracker.from_events("e", [SlotSet("language", "en")]))
+    assert [e["value"] for e in _language_entities(message)] == ["ru"]
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["a" * 100_000, "@" * 100_000, "a@" * 50_000, "[redacted:" * 10_000, "1a" * 50_000, "é" * 100_000],
+)
+def test_a_100_kb_token_is_judged_in_one_pass(guesser: LanguageGuesser, token: str) -> None:
+    # Bounded work, not a timing benchmark: a pattern retried from every character of a 100 KB
+    # token (the old `\S+@\S+`) needs about 5e9 steps, minutes; one pass takes milliseconds.
+    started = time.perf_counter()
+    guesser.decide(token, current="en")
+    evidence_span(token)
+    assert time.perf_counter() - started < 2.0

@@ -169,12 +169,12 @@ def test_each_article_row_is_answered_in_the_customer_language(
 @pytest.mark.parametrize(
     "message, button_payloads",
     [
-        ("I forgot my password", {"/affirm", "/request_human"}),
+        ("I forgot my password", {'/affirm{"offer": "reset"}', "/request_human"}),
         (
             "je ne peux pas créer de compte Parallels",
             {"/email_already_in_use", "/password_too_common", "/email_recently_deleted", "/business_account"},
         ),
-        ("не приходит письмо с подтверждением устройства", {"/affirm", "/request_human"}),
+        ("не приходит письмо с подтверждением устройства", {'/affirm{"offer": "device"}', "/request_human"}),
     ],
 )
 def test_the_next_step_is_offered_as_buttons(
@@ -192,7 +192,7 @@ def test_a_generic_missing_email_asks_which_one(assistant: Assistant, sender: st
     answer = assistant.say(sender, "/device_confirmation_not_received")
     assert "no-reply@parallels.com" in texts(answer)
     replies = assistant.say(sender, "je ne reçois aucun mail de votre part")
-    assert "Quel mail" in texts(replies)
+    assert "Quel e-mail" in texts(replies)
     answer = assistant.say(sender, '/reset_email_not_received{"email_kind": "reset"}')
     assert "noreply@parallels.com" in texts(answer) and "spams" in texts(answer)
 
