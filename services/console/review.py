@@ -16,7 +16,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
 
 from services.console.schema import corrections, notes, summaries, tags
-from services.console.summaries import TrackerEvent
+from services.console.summaries import TrackerEvent, redact_stored
 from ops.environment import ROOT
 from bot.redaction import redact_credentials
 
@@ -89,7 +89,7 @@ def correct_intent(engine: Engine, message: TrackerEvent, intent: str, author: s
     if not text.strip() or text.startswith("/"):
         raise ReviewError("a button press has no text to learn from")
     parse = message.data.get("parse_data") or {}
-    redacted = redact_credentials(text)
+    redacted = redact_stored(text)
     entities = (parse.get("entities") or []) if redacted == text else []  # offsets would not fit
     row = {
         "conversation_id": message.conversation_id,

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
     inspect,
 )
 from sqlalchemy.engine import Engine
@@ -202,6 +203,42 @@ erasures = Table(
     Column("kind", String(16), nullable=False),
     Column("conversation_ids", Text, nullable=False),
     Column("event_count", Integer, nullable=False),
+)
+
+
+# --- issue 14 additions: the migration is written at merge (see the branch's final note) ---
+# summaries: what the live queue, the list and the context panel show without reading events.
+for _column in (
+    Column("handoff_at", Float),  # when the assistant last handed the conversation to a person
+    Column("handoff_reason", String(16)),  # asked (for a person), not_understood, other
+    Column("person_request", String(16)),  # bot.person_request: waiting, withdrawn, by_email
+    Column("last_message", String(200)),  # the customer's latest message, redacted, shortened
+    Column("last_message_at", Float),
+    Column("customer_email", String(255)),  # the address the customer gave, masked (j***@example.com)
+    Column("customer_key", String(64)),  # sha256 of that address: the same customer's other conversations
+    Column("ticket", String(32)),
+    Column("locale", String(16)),  # the platform's locale, where it gives one
+    Column("first_agent_reply_at", Float),  # for the team's first-response time
+    Column("first_agent", String(64)),  # the agent who answered first
+):
+    summaries.append_column(_column)
+Index("ix_summaries_customer", summaries.c.customer_key)
+Index("ix_summaries_handoff_at", summaries.c.handoff_state, summaries.c.handoff_at)
+
+# users: an admin can disable an account without deleting its audit history.
+users.append_column(Column("disabled", Boolean, nullable=False, default=False, server_default=false()))
+
+# Canned replies per language, managed by admins, inserted (and editable) in the composer.
+canned_replies = Table(
+    "canned_replies",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("language", String(8), nullable=False),
+    Column("title", String(80), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("updated_by", String(64), nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_canned_replies_language", "language", "title"),
 )
 
 

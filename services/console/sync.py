@@ -104,12 +104,13 @@ def _read_batch(tracker: Engine, after: int) -> List[TrackerEvent]:
     return [event_from_row(row) for row in rows]
 
 
-def _message_language(event: TrackerEvent, summary: Summary) -> str:
-    """The language of one message: its own language entity when it has one (set by bot.nlu.language)."""
+def message_language(event: TrackerEvent, conversation_language: str) -> str:
+    """The language of one message: its own language entity when it has one (set by bot.nlu.language),
+    else the conversation's."""
     for entity in (event.data.get("parse_data") or {}).get("entities") or []:
         if entity.get("entity") == "language" and entity.get("value"):
             return str(entity["value"])[:8]
-    return summary["language"]
+    return conversation_language
 
 
 def _apply(connection: Connection, batch: List[TrackerEvent], low_confidence: float) -> None:
@@ -136,7 +137,7 @@ def _apply(connection: Connection, batch: List[TrackerEvent], low_confidence: fl
             key = (event.conversation_id, intent[:64])
             if key not in known_intents:
                 new_intents.add(key)
-            day_counts[(day_of(event.timestamp), intent[:64], _message_language(event, summary),
+            day_counts[(day_of(event.timestamp), intent[:64], message_language(event, summary["language"]),
                         summary["channel"])] += 1
 
     inserts = [summary for cid, summary in known.items() if cid not in existing]
