@@ -29,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clean_text import clean_json, clean_text
 
+from services.console.auth import TRY_PREFIX
 from services.console.schema import conversation_intents, events, intent_days, summaries, sync_state
 from services.console.summaries import Summary, TrackerEvent, day_of, fold, new_summary
 
@@ -133,7 +134,7 @@ def _apply(connection: Connection, batch: List[TrackerEvent], low_confidence: fl
         if summary is None:
             summary = known[event.conversation_id] = new_summary(event)
         intent = fold(summary, event, low_confidence)
-        if intent:
+        if intent and not event.conversation_id.startswith(TRY_PREFIX):  # agents trying it are no customers
             key = (event.conversation_id, intent[:64])
             if key not in known_intents:
                 new_intents.add(key)
