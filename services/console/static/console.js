@@ -17,8 +17,8 @@
 
   const shown = new WeakMap();  // the fragment each element shows, so an unchanged one is not redrawn
 
-  async function refresh(element) {
-    if (element.contains(document.activeElement) && document.activeElement !== document.body) return;
+  async function refresh(element, force) {
+    if (!force && element.contains(document.activeElement) && document.activeElement !== document.body) return;
     try {
       const response = await fetch(element.dataset.refresh, {credentials: "same-origin"});
       if (!response.ok) return;
@@ -143,7 +143,7 @@
         });
         if (response.ok) {
           box.value = "";
-          if (transcript) { await refresh(transcript); transcript.scrollTop = transcript.scrollHeight; }
+          if (transcript) { await refresh(transcript, true); transcript.scrollTop = transcript.scrollHeight; }
         } else {
           problem.textContent = await response.text();
           problem.hidden = false;
@@ -201,7 +201,7 @@
         problem.hidden = false;
       } finally {
         form.classList.remove("busy");
-        await refresh(log);
+        await refresh(log, true);
         log.scrollTop = log.scrollHeight;
       }
     };
