@@ -30,7 +30,7 @@ from services.console.schema import audit, intent_days, summaries
 
 PALETTE = ("#2f6fdf", "#e07b24", "#3a9d5d", "#c94141", "#8a5cc2", "#7c6f64", "#d1a11f", "#1d9aa8", "#a0a0a0")
 TOP_INTENTS = 8
-CHART_WIDTH, CHART_HEIGHT = 720, 220
+CHART_WIDTH, CHART_HEIGHT = 1200, 220  # wide enough to fill the card from 1280 to 1920 px
 
 
 @dataclass(frozen=True)
