@@ -12,7 +12,24 @@ from sqlalchemy.engine import Engine
 
 from services.console.schema import audit
 
-ACTIONS = ("sign_in", "view", "export_story", "export_nlu", "take_over", "hand_back", "erase", "purge")
+ACTIONS = (
+    "sign_in",
+    "view",
+    "export_story",
+    "export_nlu",
+    "take_over",
+    "hand_back",
+    "erase",
+    "purge",
+    # issue 14: the list's CSV export, user management, canned replies
+    "export_csv",
+    "create_user",
+    "disable_user",
+    "enable_user",
+    "change_role",
+    "reset_password",
+    "canned_reply",
+)
 
 
 def record(
