@@ -11,7 +11,7 @@ and the customer then simply goes on waiting.
 
 import datetime
 import os
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Mapping, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, ReminderCancelled, ReminderScheduled, SlotSet
@@ -33,7 +33,7 @@ WAIT_VARIABLE = "PERSON_WAIT_SECONDS"
 DEFAULT_WAIT_SECONDS = 600.0
 
 
-def wait_seconds(env: Dict[str, str] = os.environ) -> float:  # type: ignore[assignment]
+def wait_seconds(env: Mapping[str, str] = os.environ) -> float:
     """How long a customer waits for a person before being offered another way."""
     raw = env.get(WAIT_VARIABLE, "").strip()
     try:

@@ -82,6 +82,29 @@ def test_a_handoff_appears_in_an_open_queue_without_reload(stack, pages) -> None
     _shot(page, "console-queue.png")
 
 
+RECORDED_NOTIFICATIONS = """
+window.__notifications = [];
+window.Notification = class {
+  constructor(title, options) { window.__notifications.push({title, body: options.body}); }
+  static requestPermission() { return Promise.resolve("granted"); }
+};
+window.Notification.permission = "granted";
+"""
+
+
+def test_an_opted_in_agent_gets_a_desktop_notification(stack, pages) -> None:
+    page = pages("boss")
+    page.add_init_script(RECORDED_NOTIFICATIONS)  # the browser's own notification, recorded
+    page.goto("/handoffs")
+    page.click("#queue-notify")
+    expect(page.locator("#queue-notify")).to_have_text("Desktop notifications: on")
+    customer = _sender("live-notify")
+    stack.say(customer, "I want to talk to a person")
+    page.wait_for_function("window.__notifications.length > 0", timeout=15_000)
+    assert page.evaluate("window.__notifications[0]") == {"title": "A customer is waiting for a person",
+                                                          "body": customer}
+
+
 def test_the_assistant_stays_quiet_while_a_customer_waits_on_the_try_page(stack, pages) -> None:
     customer = pages("boss")
     customer.goto("/try")
