@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from console_support import PASSWORD
+from console_support import PASSWORD, wait_for
 from playwright.sync_api import Page, expect
 
 TIMEOUT_MS = 20_000
@@ -70,7 +70,8 @@ def test_a_handoff_appears_in_an_open_queue_without_reload(stack, pages) -> None
     expect(row).to_contain_text("asked for a person")
     expect(page).to_have_title(re.compile(r"^\(\d+\) Handoff queue"))
     expect(page.locator("#queue-count")).to_be_visible()
-    page.wait_for_function(f"parseInt(document.body.dataset.alerts || '0') > {alerts_before}")
+    wait_for(lambda: int(page.evaluate("document.body.dataset.alerts || '0'")) > alerts_before,
+             message="the new hand-off's alert")
     assert page.evaluate("window.__stayed") is True, "the page was never reloaded"
 
     # The assistant stays quiet: the customer's next message is acknowledged and lands in the row.
@@ -79,6 +80,13 @@ def test_a_handoff_appears_in_an_open_queue_without_reload(stack, pages) -> None
     expect(row).to_contain_text("my license disappeared", timeout=15_000)
     page.click("#queue-views a:has-text('Unassigned')")
     expect(page.locator("#handoff-queue tr", has_text=customer)).to_be_visible()
+    if SCREENSHOTS:  # a fuller queue for the README
+        for prefix, texts in (("web-ru", ("не приходит письмо для сброса пароля", "соедините меня с сотрудником")),
+                              ("web-fr", ("je ne reçois pas le mail de confirmation", "zut bla qwertz", "blorp fnord", "quux blarg"))):
+            other = _sender(prefix)
+            for text in texts:
+                stack.say(other, text)
+            expect(page.locator("#handoff-queue tr", has_text=other)).to_be_visible(timeout=15_000)
     _shot(page, "console-queue.png")
 
 
@@ -100,7 +108,8 @@ def test_an_opted_in_agent_gets_a_desktop_notification(stack, pages) -> None:
     expect(page.locator("#queue-notify")).to_have_text("Desktop notifications: on")
     customer = _sender("live-notify")
     stack.say(customer, "I want to talk to a person")
-    page.wait_for_function("window.__notifications.length > 0", timeout=15_000)
+    # (the page's CSP forbids the eval behind wait_for_function: poll from here)
+    wait_for(lambda: page.evaluate("window.__notifications.length"), message="a desktop notification")
     assert page.evaluate("window.__notifications[0]") == {"title": "A customer is waiting for a person",
                                                           "body": customer}
 
