@@ -185,14 +185,17 @@ QUEUE_VIEWS = ("all", "mine", "unassigned")
 QUEUE_ORDERS = ("longest", "newest")
 # States that need a person: waiting in the chat, held by an agent, or to be answered by email.
 QUEUE_STATES = ("waiting", "taken", BY_EMAIL)
+QUEUE_LIMIT = 100
 
 
 def handoff_queue(
-    engine: Engine, view: str = "all", agent: str = "", order: str = "longest"
+    engine: Engine, view: str = "all", agent: str = "", order: str = "longest", limit: int = QUEUE_LIMIT
 ) -> list[dict[str, Any]]:
     """Conversations that need a person: unassigned ones first (waiting longest first, or
-    newest first), then those an agent holds. `view` narrows to `mine` (held by `agent`)
-    or `unassigned`. Every row has `waiting_since`: the hand-off, or the take-over once held."""
+    newest first), then those an agent holds, at most `limit` of them (the page re-reads the
+    rows every few seconds: a thousand would cost that every time). `view` narrows to `mine`
+    (held by `agent`) or `unassigned`. Every row has `waiting_since`: the hand-off, or the
+    take-over once held."""
     held = handoffs.c.agent.isnot(None)
     query = (
         select(*_LIST_COLUMNS, handoffs.c.agent, handoffs.c.taken_at)
@@ -204,7 +207,7 @@ def handoff_queue(
     elif view == "unassigned":
         query = query.where(~held)
     since = func.coalesce(summaries.c.handoff_at, summaries.c.last_activity)
-    query = query.order_by(held, since.desc() if order == "newest" else since)
+    query = query.order_by(held, since.desc() if order == "newest" else since).limit(limit)
     with engine.connect() as connection:
         rows = [dict(row._mapping) for row in connection.execute(query)]
     for row in rows:
@@ -214,16 +217,25 @@ def handoff_queue(
     return rows
 
 
-def waiting_ids(engine: Engine) -> list[str]:
-    """The conversations waiting for a person that nobody holds (the nav's count), oldest first."""
-    query = (
-        select(summaries.c.conversation_id)
-        .select_from(summaries.outerjoin(handoffs, handoffs.c.conversation_id == summaries.c.conversation_id))
-        .where(summaries.c.handoff_state == "waiting", handoffs.c.agent.is_(None))
-        .order_by(summaries.c.handoff_at)
-    )
+def waiting_status(engine: Engine, limit: int) -> dict[str, Any]:
+    """The conversations waiting for a person that nobody holds: how many, the newest `limit`
+    ids (newest first) and when the newest was handed over (what the pages ring on)."""
+    unheld = summaries.outerjoin(handoffs, handoffs.c.conversation_id == summaries.c.conversation_id)
+    where = (summaries.c.handoff_state == "waiting", handoffs.c.agent.is_(None))
     with engine.connect() as connection:
-        return list(connection.execute(query).scalars())
+        count, latest = connection.execute(
+            select(func.count(), func.max(summaries.c.handoff_at)).select_from(unheld).where(*where)
+        ).one()
+        ids = list(
+            connection.execute(
+                select(summaries.c.conversation_id)
+                .select_from(unheld)
+                .where(*where)
+                .order_by(summaries.c.handoff_at.desc())
+                .limit(limit)
+            ).scalars()
+        )
+    return {"waiting": count, "ids": ids, "latest": latest or 0}
 
 
 def customer_conversations(

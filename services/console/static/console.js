@@ -44,9 +44,9 @@
   if (statusUrl) {
     const badge = document.getElementById("queue-count");
     const title = document.title;
-    const knownKey = "console.waiting";
-    let known = null;
-    try { known = JSON.parse(window.sessionStorage.getItem(knownKey) || "null"); } catch (e) { known = null; }
+    const latestKey = "console.latest-handoff";
+    let latest = NaN;  // when the newest waiting conversation was handed over, as last seen
+    try { latest = parseFloat(window.sessionStorage.getItem(latestKey) || "NaN"); } catch (e) { /* private mode */ }
     const ring = function () {
       try {
         const audio = new (window.AudioContext || window.webkitAudioContext)();
@@ -60,12 +60,12 @@
         tone.stop(audio.currentTime + 0.25);
       } catch (error) { /* no audio here */ }
     };
-    const alert = function (ids) {
+    const announce = function (ids) {
       document.body.dataset.alerts = String(parseInt(document.body.dataset.alerts || "0", 10) + 1);
       if (stored("console.sound") === "1") ring();
       if (stored("console.notify") === "1" && "Notification" in window && Notification.permission === "granted") {
         const notice = new Notification("A customer is waiting for a person", {
-          body: ids.length === 1 ? ids[0] : ids.length + " new conversations in the queue", tag: "console-queue"});
+          body: ids[0] || "", tag: "console-queue"});
         notice.onclick = function () { window.focus(); window.location.href = "/handoffs"; };
       }
     };
@@ -76,10 +76,9 @@
         const status = await response.json();
         document.title = (status.waiting ? "(" + status.waiting + ") " : "") + title;
         if (badge) { badge.textContent = String(status.waiting); badge.hidden = !status.waiting; }
-        const fresh = known === null ? [] : status.ids.filter(function (id) { return known.indexOf(id) < 0; });
-        known = status.ids;
-        try { window.sessionStorage.setItem(knownKey, JSON.stringify(known)); } catch (e) { /* private mode */ }
-        if (fresh.length) alert(fresh);
+        if (!isNaN(latest) && status.latest > latest) announce(status.ids.slice(0, 1));
+        latest = status.latest;
+        try { window.sessionStorage.setItem(latestKey, String(latest)); } catch (e) { /* private mode */ }
       } catch (error) {
         // the next tick tries again
       }

@@ -16,7 +16,7 @@ from sanic.response import HTTPResponse, empty, json, text
 
 from services.console import handoff
 from services.console.handoff import HandoffError
-from services.console.queries import QUEUE_ORDERS, QUEUE_VIEWS, handoff_queue, waiting_ids
+from services.console.queries import QUEUE_LIMIT, QUEUE_ORDERS, QUEUE_VIEWS, handoff_queue, waiting_status
 from services.console.rasa_api import RasaError
 from services.console.web.common import arg, back_to, form_value, from_script, render, user_of
 from services.console.web.conversations import transcript_page
@@ -29,7 +29,14 @@ def _queue_context(request: Request) -> dict:
     view = arg(request, "view", 16) if arg(request, "view", 16) in QUEUE_VIEWS else "all"
     order = arg(request, "order", 16) if arg(request, "order", 16) in QUEUE_ORDERS else "longest"
     rows = handoff_queue(request.app.ctx.console_db, view, user_of(request).username, order)
-    return {"queue": rows, "view": view, "order": order, "views": QUEUE_VIEWS, "orders": QUEUE_ORDERS}
+    return {
+        "queue": rows,
+        "view": view,
+        "order": order,
+        "views": QUEUE_VIEWS,
+        "orders": QUEUE_ORDERS,
+        "limit": QUEUE_LIMIT,
+    }
 
 
 @takeover.get("/handoffs")
@@ -47,10 +54,10 @@ async def queue_rows(request: Request) -> HTTPResponse:
 
 @takeover.get("/queue/status")
 async def queue_status(request: Request) -> HTTPResponse:
-    """The conversations waiting for a person that nobody holds: their number and (first) ids."""
+    """The conversations waiting for a person that nobody holds: their number, the newest ids, and
+    the time of the newest hand-off (a page rings when it moves on)."""
     await request.app.ctx.sync_now()
-    waiting = waiting_ids(request.app.ctx.console_db)
-    return json({"waiting": len(waiting), "ids": waiting[:STATUS_IDS]})
+    return json(waiting_status(request.app.ctx.console_db, STATUS_IDS))
 
 
 async def _act(request: Request, action: Callable[..., Awaitable[None]], notice: str) -> HTTPResponse:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from console_support import PASSWORD
 from playwright.sync_api import Page, expect
+from support import wait_for
 
 TIMEOUT_MS = 20_000
 SCREENSHOTS = os.environ.get("CONSOLE_SCREENSHOT_DIR", "")
@@ -70,7 +71,10 @@ def test_a_handoff_appears_in_an_open_queue_without_reload(stack, pages) -> None
     expect(row).to_contain_text("asked for a person")
     expect(page).to_have_title(re.compile(r"^\(\d+\) Handoff queue"))
     expect(page.locator("#queue-count")).to_be_visible()
-    page.wait_for_function(f"parseInt(document.body.dataset.alerts || '0') > {alerts_before}")
+    wait_for(
+        lambda: int(page.evaluate("document.body.dataset.alerts || '0'")) > alerts_before,
+        message="the new hand-off's alert",
+    )
     assert page.evaluate("window.__stayed") is True, "the page was never reloaded"
 
     # The assistant stays quiet: the customer's next message is acknowledged and lands in the row.
@@ -79,7 +83,45 @@ def test_a_handoff_appears_in_an_open_queue_without_reload(stack, pages) -> None
     expect(row).to_contain_text("my license disappeared", timeout=15_000)
     page.click("#queue-views a:has-text('Unassigned')")
     expect(page.locator("#handoff-queue tr", has_text=customer)).to_be_visible()
+    if SCREENSHOTS:  # a fuller queue for the README
+        for prefix, texts in (
+            ("web-ru", ("не приходит письмо для сброса пароля", "соедините меня с сотрудником")),
+            (
+                "web-fr",
+                ("je ne reçois pas le mail de confirmation", "zut bla qwertz", "blorp fnord", "quux blarg"),
+            ),
+        ):
+            other = _sender(prefix)
+            for text in texts:
+                stack.say(other, text)
+            expect(page.locator("#handoff-queue tr", has_text=other)).to_be_visible(timeout=15_000)
     _shot(page, "console-queue.png")
+
+
+RECORDED_NOTIFICATIONS = """
+window.__notifications = [];
+window.Notification = class {
+  constructor(title, options) { window.__notifications.push({title, body: options.body}); }
+  static requestPermission() { return Promise.resolve("granted"); }
+};
+window.Notification.permission = "granted";
+"""
+
+
+def test_an_opted_in_agent_gets_a_desktop_notification(stack, pages) -> None:
+    page = pages("boss")
+    page.add_init_script(RECORDED_NOTIFICATIONS)  # the browser's own notification, recorded
+    page.goto("/handoffs")
+    page.click("#queue-notify")
+    expect(page.locator("#queue-notify")).to_have_text("Desktop notifications: on")
+    customer = _sender("live-notify")
+    stack.say(customer, "I want to talk to a person")
+    # (the page's CSP forbids the eval behind wait_for_function: poll from here)
+    wait_for(lambda: page.evaluate("window.__notifications.length"), message="a desktop notification")
+    assert page.evaluate("window.__notifications[0]") == {
+        "title": "A customer is waiting for a person",
+        "body": customer,
+    }
 
 
 def test_the_assistant_stays_quiet_while_a_customer_waits_on_the_try_page(stack, pages) -> None:
