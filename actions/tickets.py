@@ -19,6 +19,7 @@ from rasa_sdk.types import DomainDict
 from actions.account_api import AccountApiClient, AccountApiError
 from actions.account_emails import idempotency_key
 from actions.forms import leave_form
+from actions.holding import hold_for_person
 from bot.languages import DEFAULT_LANGUAGE
 from bot.redaction import redact_credentials
 
@@ -95,4 +96,7 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        return leave_form(tracker) + await open_ticket(tracker, "human_request", tracker.get_slot("email"))
+        opened = await open_ticket(tracker, "human_request", tracker.get_slot("email"))
+        # Issue 14: once the ticket is open, the customer is held for a person (actions/holding.py).
+        held = hold_for_person(tracker) if SlotSet("request_result", "ticket_opened") in opened else []
+        return leave_form(tracker) + opened + held

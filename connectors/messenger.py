@@ -7,7 +7,10 @@ in constant time (403 when missing or wrong), every event of every entry is hand
 deliveries and reads are skipped, and the webhook is answered before the turn runs.
 
 Replies go through pymessenger's own request code with an explicit Graph API version and
-`messaging_type: RESPONSE`. Rasa buttons become quick replies (at most 13, titles of at most 20
+`messaging_type: RESPONSE`; a person's reply from the agents' console (metadata `console_agent`)
+goes as `messaging_type: MESSAGE_TAG` with `tag: HUMAN_AGENT`, which Messenger accepts up to
+7 days after the customer's last message instead of 24 hours (the Page's app needs the Human
+Agent permission). Rasa buttons become quick replies (at most 13, titles of at most 20
 characters); when a title is longer they become a numbered list with quick replies "1", "2", ...,
 and beyond 13 options a numbered list the customer answers by typing the number.
 
@@ -32,6 +35,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.person_request import AGENT_KEY
 from connectors.output import NamespacedOutputChannel, log_send_failure, split_text
 from connectors.turns import (
     MESSENGER,
@@ -147,11 +151,11 @@ class MessengerOutput(NamespacedOutputChannel):
         self._bot = bot
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        """Sends `text`, split at Messenger's 2000-character limit."""
+        """Sends `text`, split at Messenger's 2000-character limit; an agent's with the HUMAN_AGENT tag."""
         psid = self.platform_user_id(recipient_id)
         if psid is not None:
             for piece in split_text(text, MAX_TEXT_CHARS):
-                await self._send(psid, {"text": piece})
+                await self._send(psid, {"text": piece}, human_agent=bool(kwargs.get(AGENT_KEY)))
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: list[dict[str, Any]], **kwargs: Any
@@ -189,11 +193,13 @@ class MessengerOutput(NamespacedOutputChannel):
         if psid is not None:
             await self._call(self._bot.send_action, psid, "typing_on")
 
-    async def _send(self, psid: str, message: dict[str, Any]) -> None:
-        await self._call(
-            self._bot.send_raw,
-            {"recipient": {"id": psid}, "messaging_type": "RESPONSE", "message": message},
+    async def _send(self, psid: str, message: dict[str, Any], human_agent: bool = False) -> None:
+        kind = (
+            {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"}
+            if human_agent
+            else {"messaging_type": "RESPONSE"}
         )
+        await self._call(self._bot.send_raw, {"recipient": {"id": psid}, **kind, "message": message})
 
     async def _call(self, func: Callable[..., Any], *args: Any) -> None:
         try:

@@ -5,7 +5,9 @@ Every process is started by support.running, as `make run` starts them,
 on free loopback ports, and stopped whatever happens.
 """
 
+import json
 import secrets
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 from console_support import CHROMIUM, CHROMIUM_ARGS, Console, Tracker, console_env, console_service
+from fake_platforms import SECRETS as PLATFORM_SECRETS
+from fake_platforms import FakePlatforms, messenger_signature
 from playwright.sync_api import Browser, sync_playwright
 from support import free_port, running
 
@@ -73,11 +77,33 @@ def bare(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BareConsole]:
 
 @dataclass
 class Stack:
-    """The assistant (accounts, actions, Rasa) and its console, all running."""
+    """The assistant (accounts, actions, Rasa with Messenger, X and Telegram pointed at fake
+    platforms) and its console, all running."""
 
     console: Console
     rasa_url: str
     rasa_token: str
+    platforms: FakePlatforms
+
+    def messenger(self, psid: str, text: str) -> None:
+        """A customer message on Messenger, signed as Meta signs it."""
+        now = int(time.time() * 1000)
+        event = {
+            "sender": {"id": psid},
+            "recipient": {"id": "1234567890"},
+            "timestamp": now,
+            "message": {"mid": f"m_{psid}_{time.monotonic_ns()}", "text": text},
+        }
+        body = json.dumps(
+            {"object": "page", "entry": [{"id": "1234567890", "time": now, "messaging": [event]}]}
+        ).encode()
+        response = httpx.post(
+            f"{self.rasa_url}/webhooks/messenger/webhook",
+            content=body,
+            timeout=30,
+            headers={"Content-Type": "application/json", "X-Hub-Signature-256": messenger_signature(body)},
+        )
+        response.raise_for_status()
 
     def say(self, sender: str, text: str) -> list:
         """A customer message on the REST channel; returns the assistant's replies."""
@@ -118,30 +144,44 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     )
     rasa_token = secrets.token_urlsafe(24)
     env = console_env(work, tracker_db, f"http://127.0.0.1:{rasa_port}", rasa_token)
-    env.update(
-        {
-            "ACCOUNT_API_URL": f"http://127.0.0.1:{accounts_port}",
-            "ACCOUNT_DATABASE_URL": f"sqlite:///{work / 'accounts.db'}",
-            "ACCOUNT_DEV_OUTBOX": "1",
-            "ACCOUNT_SEED_DEMO": "1",
-            "RASA_HOST": "127.0.0.1",
-            "RASA_PORT": str(rasa_port),
-            "ACTIONS_PORT": str(actions_port),
-            "ACCOUNT_PORT": str(accounts_port),
-        }
-    )
-    # Started exactly as `make run` starts them, on this module's ports and files.
-    services = [
-        account_service(env),
-        action_server(env),
-        rasa_server(env, endpoints=endpoints, model=MODEL),
-        console_service(env),
-    ]
-    with running(services, env):
-        console = Console(env)
-        console.add_user("alice")
-        console.add_user("boss", "admin")
-        yield Stack(console, f"http://127.0.0.1:{rasa_port}", rasa_token)
+    platforms = FakePlatforms()
+    platforms.start()
+    try:
+        # Messenger, X and Telegram on, pointed at the fakes; REST stays open for the tests' customers.
+        env.update({name: value for name, value in PLATFORM_SECRETS.items() if not name.startswith("REST_")})
+        env.update(
+            {
+                "MESSENGER_GRAPH_URL": platforms.url("graph"),
+                "TWITTER_API_URL": platforms.url("twitter"),
+                "TELEGRAM_API_URL": platforms.url("telegram"),
+            }
+        )
+        env.update(
+            {
+                "ACCOUNT_API_URL": f"http://127.0.0.1:{accounts_port}",
+                "ACCOUNT_DATABASE_URL": f"sqlite:///{work / 'accounts.db'}",
+                "ACCOUNT_DEV_OUTBOX": "1",
+                "ACCOUNT_SEED_DEMO": "1",
+                "RASA_HOST": "127.0.0.1",
+                "RASA_PORT": str(rasa_port),
+                "ACTIONS_PORT": str(actions_port),
+                "ACCOUNT_PORT": str(accounts_port),
+            }
+        )
+        # Started exactly as `make run` starts them, on this module's ports and files.
+        services = [
+            account_service(env),
+            action_server(env),
+            rasa_server(env, endpoints=endpoints, model=MODEL),
+            console_service(env),
+        ]
+        with running(services, env):
+            console = Console(env)
+            console.add_user("alice")
+            console.add_user("boss", "admin")
+            yield Stack(console, f"http://127.0.0.1:{rasa_port}", rasa_token, platforms)
+    finally:
+        platforms.stop()
 
 
 @pytest.fixture(scope="module")

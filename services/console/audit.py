@@ -37,6 +37,12 @@ ACTIONS = (
     "erase",
     "purge",
     "create_user",
+    "export_csv",
+    "disable_user",
+    "enable_user",
+    "change_role",
+    "reset_password",
+    "canned_reply",
 )
 READ_EVERY = 300.0  # a transcript the page re-reads while a person holds it is one read per 5 min
 UNKNOWN_NAME = "(unknown name)"

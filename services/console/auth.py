@@ -35,6 +35,8 @@ from zxcvbn import zxcvbn
 from services.console.schema import login_attempts, sessions, users
 
 ROLES = ("agent", "admin")
+# The REST sender ids of the "try it" page: agents trying the assistant, never customers.
+TRY_PREFIX = "console-try-"
 MIN_PASSWORD_LENGTH = 12
 MIN_PASSWORD_SCORE = 3
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -67,20 +69,26 @@ def create_user(engine: Engine, username: str, password: str, role: str) -> User
         raise AccountError("the name must be 2-64 characters: lower-case letters, digits, '.', '_' or '-'")
     if role not in ROLES:
         raise AccountError(f"the role must be one of {', '.join(ROLES)}")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
-    if zxcvbn(password[:100], user_inputs=[username])["score"] < MIN_PASSWORD_SCORE:
-        raise AccountError("the password is too easy to guess: use a longer passphrase")
+    password_hash = hash_password(username, password)
     try:
         with engine.begin() as connection:
             result = connection.execute(
                 insert(users).values(
-                    username=username, password_hash=_hasher.hash(password), role=role, created_at=time.time()
+                    username=username, password_hash=password_hash, role=role, created_at=time.time()
                 )
             )
     except IntegrityError:
         raise AccountError(f"an account named {username!r} already exists") from None
     return User(result.inserted_primary_key[0], username, role)
+
+
+def hash_password(username: str, password: str) -> str:
+    """The stored hash of a new password for `username`, refusing a short or guessable one."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if zxcvbn(password[:100], user_inputs=[username])["score"] < MIN_PASSWORD_SCORE:
+        raise AccountError("the password is too easy to guess: use a longer passphrase")
+    return _hasher.hash(password)
 
 
 def authenticate(engine: Engine, username: str, password: str) -> User | None:
@@ -91,7 +99,8 @@ def authenticate(engine: Engine, username: str, password: str) -> User | None:
         _hasher.verify(row.password_hash if row else _UNKNOWN_USER_HASH, password)
     except (VerificationError, InvalidHashError):
         return None
-    return User(row.id, row.username, row.role) if row else None
+    # A disabled account (services.console.users) signs in no more, after the same work.
+    return User(row.id, row.username, row.role) if row and not row.disabled else None
 
 
 class Sessions:
@@ -148,7 +157,7 @@ class Sessions:
         with self._engine.begin() as connection:
             sender = connection.execute(select(sessions.c.try_sender).where(key)).scalar()
             if not sender:
-                sender = f"console-try-{secrets.token_hex(8)}"
+                sender = f"{TRY_PREFIX}{secrets.token_hex(8)}"
                 connection.execute(sessions.update().where(key).values(try_sender=sender))
         return sender
 

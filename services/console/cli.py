@@ -2,6 +2,7 @@
 
     serve         start the console (http://127.0.0.1:8002 by default)
     create-user   add an agent or admin account (the password is asked for, or read from stdin)
+    users         list the accounts; disable, enable, change the role or reset the password of one
     purge         erase every conversation idle for more than CONSOLE_RETENTION_DAYS days
     erase         erase one customer's conversations, by id or by a string they contain (an address)
 
@@ -21,7 +22,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from ops.environment import local_environment
-from services.console import audit
 from services.console.auth import ROLES
 from services.console.settings import Settings, SettingsError, load_settings
 
@@ -82,27 +82,74 @@ def operator(role: str = "") -> str:
     return f"cli:{account}" + (f" ({role})" if role else "")
 
 
+class Interrupted(Exception):
+    """The person at the terminal pressed Ctrl-C or closed the input at a password prompt."""
+
+
 def _read_password(from_stdin: bool) -> str:
+    """The new password: the first line of stdin (for scripts: `--password-stdin`), or typed twice."""
     if from_stdin:
-        return sys.stdin.readline().rstrip("\n")
-    first = getpass.getpass("password: ")
-    if getpass.getpass("again: ") != first:
+        return sys.stdin.readline().rstrip("\r\n")
+    try:
+        first = getpass.getpass("password: ")
+        again = getpass.getpass("again: ")
+    except (KeyboardInterrupt, EOFError):
+        print(file=sys.stderr)
+        raise Interrupted from None
+    if again != first:
         raise ValueError("the two passwords differ")
     return first
 
 
+def cli_actor(args: argparse.Namespace) -> str:
+    """Who the audit trail names for a change made at a terminal: the system account (which the
+    operator cannot choose), with the `--by` name as who asked for it."""
+    by = getattr(args, "by", None)
+    return operator() + (f", requested by {by}" if by else "")
+
+
 def command_create_user(settings: Settings, args: argparse.Namespace) -> int:
-    from services.console.auth import AccountError, create_user
+    from services.console import users
+    from services.console.auth import AccountError
     from services.console.schema import open_console_db
 
     try:
         password = _read_password(args.password_stdin)
-        console = open_console_db(settings.console_db_url)
-        user = create_user(console, args.username, password, args.role)
+        user = users.create(
+            open_console_db(settings.console_db_url), args.username, password, args.role, cli_actor(args)
+        )
     except (AccountError, ValueError) as error:
         return _fail(str(error))
-    audit.record(console, operator(), "create_user", None, f"{user.role} {user.username}")
     print(f"created {user.role} {user.username}")
+    return 0
+
+
+def command_users(settings: Settings, args: argparse.Namespace) -> int:
+    from services.console import users
+    from services.console.auth import AccountError
+    from services.console.schema import open_console_db
+
+    engine = open_console_db(settings.console_db_url)
+    actor = cli_actor(args)
+    try:
+        if args.action == "list":
+            for account in users.accounts(engine):
+                state = "disabled" if account["disabled"] else "active"
+                print(f"{account['username']}\t{account['role']}\t{state}")
+            return 0
+        if not args.username:
+            return _fail(f"users {args.action} needs the account's name")
+        if args.action in ("disable", "enable"):
+            users.set_disabled(engine, args.username, args.action == "disable", actor)
+        elif args.action == "set-role":
+            if not args.role:
+                return _fail("users set-role needs --role agent or --role admin")
+            users.set_role(engine, args.username, args.role, actor)
+        else:
+            users.reset_password(engine, args.username, _read_password(args.password_stdin), actor)
+    except (AccountError, ValueError) as error:
+        return _fail(str(error))
+    print(f"{args.action}: {args.username} done")
     return 0
 
 
@@ -175,6 +222,19 @@ def _parser() -> argparse.ArgumentParser:
     user.add_argument(
         "--password-stdin", action="store_true", help="read the password from the first line of stdin"
     )
+    user.add_argument("--by", help="who creates the account, for the audit trail (default: cli)")
+    accounts = commands.add_parser(
+        "users", help="list or change the agents' accounts (each change is audited)"
+    )
+    accounts.add_argument("action", choices=("list", "disable", "enable", "set-role", "reset-password"))
+    accounts.add_argument("username", nargs="?")
+    accounts.add_argument("--role", choices=ROLES, help="the new role (set-role)")
+    accounts.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="reset-password: read the new password from the first line of stdin",
+    )
+    accounts.add_argument("--by", help="who makes the change, for the audit trail (default: cli)")
     purge = commands.add_parser("purge", help="erase conversations idle for more than the retention period")
     purge.add_argument("--days", type=float, help="retention in days (default $CONSOLE_RETENTION_DAYS or 90)")
     purge.add_argument(
@@ -208,6 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {
         "serve": command_serve,
         "create-user": command_create_user,
+        "users": command_users,
         "purge": command_purge,
         "erase": command_erase,
     }
@@ -217,6 +278,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return handlers[args.command](settings, args)
+    except (Interrupted, KeyboardInterrupt):
+        print("services.console: interrupted, nothing changed", file=sys.stderr)
+        return 130
     except TrackerStoreNotReady as error:
         return _fail(str(error))
     except SQLAlchemyError as error:

@@ -7,7 +7,13 @@ within the period, optionally of one language and one channel:
 - intents per day: customer messages per understood intent (from the anonymous
   per-day counts, which outlive retention).
 Charts are computed here as plain rectangles so that the page needs no
-script and no external library.
+script and no external library. The "try it" page's conversations (agents trying the
+assistant) are no customers and count nowhere here.
+
+Team figures, over the hand-offs of the period:
+- per agent: conversations handed back, the mean first-response time (from the hand-off to
+  the agent's first reply) and the mean time to resolution (from the hand-off to the hand-back);
+- the handoff rate per day: the share of the day's conversations handed to a person.
 """
 
 import time
@@ -16,14 +22,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import Integer, and_, case, cast, func, literal, select
 from sqlalchemy.engine import Engine
 
-from services.console.schema import intent_days, summaries
+from services.console.auth import TRY_PREFIX
+from services.console.schema import audit, intent_days, summaries
 
 PALETTE = ("#2f6fdf", "#e07b24", "#3a9d5d", "#c94141", "#8a5cc2", "#7c6f64", "#d1a11f", "#1d9aa8", "#a0a0a0")
 TOP_INTENTS = 8
-CHART_WIDTH, CHART_HEIGHT = 720, 220
+CHART_WIDTH, CHART_HEIGHT = 1200, 220  # wide enough to fill the card from 1280 to 1920 px
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,7 @@ def _figures(engine: Engine, since: float, language: str, channel: str, group: A
         func.sum(s.fallbacks),
     ]
     query = select(group if group is not None else literal("all"), *columns).where(
-        s.started_at >= since, s.user_messages > 0
+        s.started_at >= since, s.user_messages > 0, ~s.conversation_id.startswith(TRY_PREFIX)
     )
     if language:
         query = query.where(s.language == language)
@@ -139,6 +146,84 @@ def stacked_bars(days: list[str], counts: dict[str, dict[str, int]]) -> dict[str
     }
 
 
+@dataclass(frozen=True)
+class AgentFigures:
+    """One agent's work in the period."""
+
+    agent: str
+    handled: int
+    first_response_minutes: float | None
+    resolution_minutes: float | None
+
+
+def _mean_minutes(seconds: list[float]) -> float | None:
+    kept = [value for value in seconds if value is not None and value >= 0]
+    return round(sum(kept) / len(kept) / 60, 1) if kept else None
+
+
+def team(engine: Engine, since: float, language: str = "", channel: str = "") -> list[AgentFigures]:
+    """Per agent: hand-backs in the period, mean first-response time and time to resolution."""
+    s = summaries.c
+    scope = [~s.conversation_id.startswith(TRY_PREFIX)]
+    if language:
+        scope.append(s.language == language)
+    if channel:
+        scope.append(s.channel == channel)
+    hand_backs = (
+        select(audit.c.actor, audit.c.conversation_id, audit.c.at, s.handoff_at)
+        .select_from(audit.join(summaries, s.conversation_id == audit.c.conversation_id))
+        .where(audit.c.action == "hand_back", audit.c.at >= since, *scope)
+    )
+    first_replies = select(s.first_agent, s.first_agent_reply_at - s.handoff_at).where(
+        s.first_agent_reply_at >= since, s.handoff_at.isnot(None), *scope
+    )
+    handled: dict[str, set] = defaultdict(set)
+    resolution: dict[str, list[float]] = defaultdict(list)
+    response: dict[str, list[float]] = defaultdict(list)
+    with engine.connect() as connection:
+        for actor, conversation_id, at, handoff_at in connection.execute(hand_backs):
+            handled[actor].add(conversation_id)
+            if handoff_at:
+                resolution[actor].append(at - handoff_at)
+        for agent, seconds in connection.execute(first_replies):
+            response[agent].append(seconds)
+    return [
+        AgentFigures(
+            agent, len(handled[agent]), _mean_minutes(response[agent]), _mean_minutes(resolution[agent])
+        )
+        for agent in sorted(set(handled) | set(response))
+    ]
+
+
+def handoff_rate_per_day(
+    engine: Engine, since: float, language: str = "", channel: str = ""
+) -> list[dict[str, Any]]:
+    """Per UTC day of the period: conversations started, how many were handed to a person, the share."""
+    s = summaries.c
+    day = cast(s.started_at / 86400, Integer)
+    query = (
+        select(day, func.count(), func.sum(case((s.handoff_at.isnot(None), 1), else_=0)))
+        .where(and_(s.started_at >= since, s.user_messages > 0, ~s.conversation_id.startswith(TRY_PREFIX)))
+        .group_by(day)
+        .order_by(day)
+    )
+    if language:
+        query = query.where(s.language == language)
+    if channel:
+        query = query.where(s.channel == channel)
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return [
+        {
+            "day": datetime.fromtimestamp(number * 86400, timezone.utc).strftime("%Y-%m-%d"),
+            "conversations": int(total),
+            "handed_off": int(handed or 0),
+            "rate": (handed or 0) / total if total else 0.0,
+        }
+        for number, total, handed in rows
+    ]
+
+
 def dashboard(engine: Engine, days: int, language: str = "", channel: str = "") -> dict[str, Any]:
     """Everything the dashboard page shows, for the last `days` days."""
     now = datetime.now(timezone.utc)
@@ -149,4 +234,6 @@ def dashboard(engine: Engine, days: int, language: str = "", channel: str = "") 
         "by_language": _figures(engine, since, language, channel, summaries.c.language),
         "by_channel": _figures(engine, since, language, channel, summaries.c.channel),
         "intents": stacked_bars(day_list, intents_per_day(engine, day_list[0], language, channel)),
+        "team": team(engine, since, language, channel),
+        "handoff_days": handoff_rate_per_day(engine, since, language, channel),
     }

@@ -6,10 +6,13 @@ validate` and `rasa test` exactly like hand-written ones:
   message with its text, intent (an agent's correction wins) and entities,
   then the actions, forms and slot changes that followed;
 - corrections become NLU examples (data/nlu/ format), one block per intent.
-Every text goes through `redact_credentials` first, as every export must.
+Every text goes through `redact_stored` first (credentials redacted again, the markers already
+there kept), as every export must.
 """
 
 import copy
+import csv
+import io
 from collections.abc import Iterable, Mapping
 
 from rasa.shared.core.events import Event
@@ -18,9 +21,12 @@ from rasa.shared.core.training_data.story_writer.yaml_story_writer import YAMLSt
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from sqlalchemy.engine import Engine
 
-from bot.redaction import redact_credentials
-from services.console.summaries import TrackerEvent
+from services.console.auth import TRY_PREFIX
+from services.console.queries import Filters, conversation_page
+from services.console.summaries import TrackerEvent, redact_stored
+from services.console.web.common import when
 
 # Entities that components add (bot.nlu.language, bot.nlu.credential_cue); training data never annotates them.
 COMPONENT_ENTITIES = {"language", "credential"}
@@ -33,7 +39,7 @@ def _user_event(data: dict, corrected_intent: str = "") -> dict:
     """A user event ready for a story: text redacted, intent corrected."""
     data = copy.deepcopy(data)
     text = data.get("text") or ""
-    redacted = redact_credentials(text)
+    redacted = redact_stored(text)
     parse = data.setdefault("parse_data", {})
     if redacted != text:
         data["text"] = parse["text"] = redacted
@@ -73,7 +79,7 @@ def nlu_yaml(corrections: Iterable[Mapping]) -> str:
     messages = []
     for row in corrections:
         text = row["text"]
-        redacted = redact_credentials(text)
+        redacted = redact_stored(text)
         entities = (
             []
             if redacted != text
@@ -85,3 +91,44 @@ def nlu_yaml(corrections: Iterable[Mapping]) -> str:
         )
         messages.append(Message(data={"text": redacted, "intent": row["intent"], "entities": entities}))
     return RasaYAMLWriter().dumps(TrainingData(training_examples=messages))
+
+
+CSV_COLUMNS = (
+    "conversation_id",
+    "channel",
+    "language",
+    "started_at",
+    "last_activity",
+    "outcome",
+    "handoff_state",
+    "agent_outcome",
+    "intents",
+    "customer_email",
+    "last_message",
+)
+CSV_PAGE = 500
+
+
+def list_csv(engine: Engine, filters: Filters) -> str:
+    """The conversations `filters` select, newest first, as CSV (UTC times, masked addresses,
+    redacted previews); the "try it" page's own conversations are left out."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    before = None
+    while True:
+        page = conversation_page(engine, filters, CSV_PAGE, before)
+        for row in page.rows:
+            if row["conversation_id"].startswith(TRY_PREFIX):
+                continue
+            values = dict(
+                row,
+                intents=" ".join(row["intents"]),
+                last_message=redact_stored(row["last_message"] or ""),
+                started_at=when(row["started_at"]),
+                last_activity=when(row["last_activity"]),
+            )
+            writer.writerow(["" if values[c] is None else values[c] for c in CSV_COLUMNS])
+        if page.next_before is None:
+            return out.getvalue()
+        before = page.next_before

@@ -1,12 +1,13 @@
 """A person taking a conversation over from the assistant, and handing it back.
 
 Everything goes through Rasa's HTTP API, never behind Rasa's back:
-- take: `pause` (the assistant stops answering that conversation) and a bot
-  utterance telling the customer, in their language, that a person joined;
+- take: `pause` (the assistant stops answering that conversation), the cancellation of the
+  customer's wait-over reminder (bot.person_request), and a bot utterance telling the
+  customer, in their language, that a person joined;
 - reply: a bot utterance marked with the agent's name (metadata `console_agent`),
   sent on the channel the customer last wrote from;
-- hand back: a bot utterance saying the person left, the `agent_outcome` slot,
-  and `resume`.
+- hand back: a bot utterance saying the person left, the `agent_outcome` slot, the
+  `person_request` slot cleared (the customer no longer waits), and `resume`.
 The console's `handoffs` table says who holds a conversation; its primary key
 makes a second agent's take fail instead of two people answering at once.
 """
@@ -18,13 +19,15 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from bot.person_request import AGENT_KEY, reminder_name
+from bot.person_request import SLOT as PERSON_REQUEST_SLOT
 from bot.redaction import redact_credentials
 from services.console import audit, catalog
 from services.console.auth import User
 from services.console.queries import summary_of
 from services.console.rasa_api import RasaClient
 from services.console.schema import handoffs
-from services.console.summaries import AGENT_KEY
+from services.console.windows import reply_window
 
 MAX_REPLY_CHARACTERS = 2000
 # What an agent can record when handing back; written into the `agent_outcome` slot.
@@ -72,7 +75,14 @@ async def take(engine: Engine, rasa: RasaClient, conversation_id: str, agent: Us
         raise HandoffError(f"{holder(engine, conversation_id)} has already taken this conversation") from None
     joined = catalog.message("joined", summary["language"])
     try:
-        await rasa.append_events(conversation_id, [{"event": "pause"}, _utterance(joined, agent, "joined")])
+        await rasa.append_events(
+            conversation_id,
+            [
+                {"event": "pause"},
+                {"event": "cancel_reminder", "name": reminder_name(conversation_id)},
+                _utterance(joined, agent, "joined"),
+            ],
+        )
     except Exception:
         _release(engine, conversation_id)
         raise
@@ -105,6 +115,10 @@ async def reply(engine: Engine, rasa: RasaClient, conversation_id: str, agent: U
         raise HandoffError(f"a reply has at most {MAX_REPLY_CHARACTERS} characters")
     if holder(engine, conversation_id) != agent.username:
         raise HandoffError("take the conversation over before replying")
+    summary = summary_of(engine, conversation_id) or {"channel": "", "last_message_at": None}
+    window = reply_window(summary["channel"], summary["last_message_at"], time.time())
+    if not window.open:
+        raise HandoffError(window.note)
     await rasa.append_events(conversation_id, [_utterance(text, agent)])
     audit.record(engine, agent.username, "reply", conversation_id)
 
@@ -123,6 +137,7 @@ async def hand_back(
         [
             _utterance(left, agent, "left"),
             {"event": "slot", "name": "agent_outcome", "value": outcome},
+            {"event": "slot", "name": PERSON_REQUEST_SLOT, "value": None},
             {"event": "resume"},
         ],
     )

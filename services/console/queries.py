@@ -12,9 +12,10 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import distinct, exists, select
+from sqlalchemy import distinct, exists, func, select
 from sqlalchemy.engine import Engine
 
+from bot.person_request import BY_EMAIL
 from services.console.schema import conversation_intents, handoffs, summaries, tags
 from services.console.summaries import HANDOFF_STATES, OUTCOMES
 
@@ -180,13 +181,74 @@ def summary_of(engine: Engine, conversation_id: str) -> dict[str, Any] | None:
     return summary
 
 
-def handoff_queue(engine: Engine) -> list[dict[str, Any]]:
-    """Conversations waiting for a person (oldest first), then those an agent holds."""
+QUEUE_VIEWS = ("all", "mine", "unassigned")
+QUEUE_ORDERS = ("longest", "newest")
+# States that need a person: waiting in the chat, held by an agent, or to be answered by email.
+QUEUE_STATES = ("waiting", "taken", BY_EMAIL)
+QUEUE_LIMIT = 100
+
+
+def handoff_queue(
+    engine: Engine, view: str = "all", agent: str = "", order: str = "longest", limit: int = QUEUE_LIMIT
+) -> list[dict[str, Any]]:
+    """Conversations that need a person: unassigned ones first (waiting longest first, or
+    newest first), then those an agent holds, at most `limit` of them (the page re-reads the
+    rows every few seconds: a thousand would cost that every time). `view` narrows to `mine`
+    (held by `agent`) or `unassigned`. Every row has `waiting_since`: the hand-off, or the
+    take-over once held."""
+    held = handoffs.c.agent.isnot(None)
     query = (
         select(*_LIST_COLUMNS, handoffs.c.agent, handoffs.c.taken_at)
         .select_from(summaries.outerjoin(handoffs, handoffs.c.conversation_id == summaries.c.conversation_id))
-        .where((summaries.c.handoff_state.in_(("waiting", "taken"))) | (handoffs.c.agent.isnot(None)))
-        .order_by(summaries.c.last_activity)
+        .where(summaries.c.handoff_state.in_(QUEUE_STATES) | held)
+    )
+    if view == "mine":
+        query = query.where(handoffs.c.agent == agent)
+    elif view == "unassigned":
+        query = query.where(~held)
+    since = func.coalesce(summaries.c.handoff_at, summaries.c.last_activity)
+    query = query.order_by(held, since.desc() if order == "newest" else since).limit(limit)
+    with engine.connect() as connection:
+        rows = [dict(row._mapping) for row in connection.execute(query)]
+    for row in rows:
+        row["waiting_since"] = (
+            row["taken_at"] if row["agent"] else (row["handoff_at"] or row["last_activity"])
+        )
+    return rows
+
+
+def waiting_status(engine: Engine, limit: int) -> dict[str, Any]:
+    """The conversations waiting for a person that nobody holds: how many, the newest `limit`
+    ids (newest first) and when the newest was handed over (what the pages ring on)."""
+    unheld = summaries.outerjoin(handoffs, handoffs.c.conversation_id == summaries.c.conversation_id)
+    where = (summaries.c.handoff_state == "waiting", handoffs.c.agent.is_(None))
+    with engine.connect() as connection:
+        count, latest = connection.execute(
+            select(func.count(), func.max(summaries.c.handoff_at)).select_from(unheld).where(*where)
+        ).one()
+        ids = list(
+            connection.execute(
+                select(summaries.c.conversation_id)
+                .select_from(unheld)
+                .where(*where)
+                .order_by(summaries.c.handoff_at.desc())
+                .limit(limit)
+            ).scalars()
+        )
+    return {"waiting": count, "ids": ids, "latest": latest or 0}
+
+
+def customer_conversations(
+    engine: Engine, key: str | None, conversation_id: str, limit: int = 10
+) -> list[dict[str, Any]]:
+    """The same customer's other conversations (same address), newest first."""
+    if not key:
+        return []
+    query = (
+        select(summaries.c.conversation_id, summaries.c.channel, summaries.c.started_at, summaries.c.outcome)
+        .where(summaries.c.customer_key == key, summaries.c.conversation_id != conversation_id)
+        .order_by(summaries.c.started_at.desc())
+        .limit(limit)
     )
     with engine.connect() as connection:
         return [dict(row._mapping) for row in connection.execute(query)]

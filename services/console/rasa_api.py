@@ -11,6 +11,14 @@ from urllib.parse import quote
 
 import httpx
 
+# Characters a conversation id keeps as they are in the URL path. Rasa's routes (Sanic, `unquote`
+# off) do not decode the path: a platform id sent as `messenger%3A123` reached a conversation of
+# that literal name, so an agent's take-over and replies never reached a Messenger, X or Telegram
+# customer. These are the characters RFC 3986 allows unencoded in a path; an id with others
+# (spaces, `%`, `?`, non-ASCII: only REST senders can have them) cannot be addressed through
+# Rasa's HTTP API at all.
+PATH_SAFE = ":@!$&'()*+,;=/-._~"
+
 
 class RasaError(RuntimeError):
     """Rasa could not be reached or refused the call; the message is shown to the agent."""
@@ -41,7 +49,7 @@ class RasaClient:
     async def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         """Appends `events` and sends their bot utterances on the channel the customer last wrote from."""
         await self._post(
-            f"{self._base}/conversations/{quote(conversation_id, safe='')}/tracker/events",
+            f"{self._base}/conversations/{quote(conversation_id, safe=PATH_SAFE)}/tracker/events",
             params={
                 "token": self._token,
                 "output_channel": "latest",

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from bot.redaction import redact_credentials
 from ops.environment import ROOT
 from services.console.schema import corrections, notes, summaries, tags
-from services.console.summaries import TrackerEvent
+from services.console.summaries import TrackerEvent, redact_stored
 
 TAG = re.compile(r"^[a-z0-9][a-z0-9 _-]{0,39}$")
 MAX_TAGS = 10
@@ -98,7 +98,7 @@ def correct_intent(
     if not text.strip() or text.startswith("/"):
         raise ReviewError("a button press has no text to learn from")
     parse = message.data.get("parse_data") or {}
-    redacted = redact_credentials(text)
+    redacted = redact_stored(text)
     entities = (parse.get("entities") or []) if redacted == text else []  # offsets would not fit
     row = {
         "conversation_id": message.conversation_id,

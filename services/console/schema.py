@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
     inspect,
 )
 from sqlalchemy.engine import Engine
@@ -61,6 +62,8 @@ users = Table(
     Column("password_hash", String(255), nullable=False),
     Column("role", String(16), nullable=False),
     Column("created_at", Float, nullable=False),
+    # An admin disables an account instead of deleting it, so that its audit history stays whole.
+    Column("disabled", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 # Server-side sessions under a keyed digest of the cookie, so a copy of this table signs no one in.
@@ -111,6 +114,18 @@ summaries = Table(
     Column("reviewed", Boolean, nullable=False, default=False),
     # The customers' messages and the agents' replies, lower-cased, for the text search.
     Column("search_text", Text, nullable=False, default=""),
+    # What the live queue, the list and the context panel show without reading events (issue 14).
+    Column("handoff_at", Float),  # when the assistant last handed the conversation to a person
+    Column("handoff_reason", String(16)),  # asked (for a person), not_understood, other
+    Column("person_request", String(16)),  # bot.person_request: waiting, withdrawn, by_email
+    Column("last_message", String(200)),  # the customer's latest message, redacted, shortened
+    Column("last_message_at", Float),
+    Column("customer_email", String(255)),  # the address the customer gave, masked (j***@example.com)
+    Column("customer_key", String(64)),  # sha256 of that address: the same customer's other conversations
+    Column("ticket", String(32)),
+    Column("locale", String(16)),  # the platform's locale, where it gives one
+    Column("first_agent_reply_at", Float),  # for the team's first-response time
+    Column("first_agent", String(64)),  # the agent who answered first
     Index("ix_summaries_order", "last_event_id"),
     Index("ix_summaries_channel", "channel", "last_event_id"),
     Index("ix_summaries_language", "language", "last_event_id"),
@@ -120,6 +135,8 @@ summaries = Table(
     Index("ix_summaries_reviewed", "reviewed", "last_event_id"),
     Index("ix_summaries_activity", "last_activity"),
     Index("ix_summaries_started", "started_at"),
+    Index("ix_summaries_customer", "customer_key"),
+    Index("ix_summaries_handoff_at", "handoff_state", "handoff_at"),
 )
 
 conversation_intents = Table(
@@ -206,6 +223,19 @@ erasures = Table(
     Column("kind", String(16), nullable=False),
     Column("conversation_ids", Text, nullable=False),
     Column("event_count", Integer, nullable=False),
+)
+
+# Canned replies per language, managed by admins, inserted (and editable) in the composer.
+canned_replies = Table(
+    "canned_replies",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("language", String(8), nullable=False),
+    Column("title", String(80), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("updated_by", String(64), nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_canned_replies_language", "language", "title"),
 )
 
 

@@ -11,18 +11,31 @@ Outcomes, in order of precedence:
 - `fallback`: the customer's last message was not understood (nlu_fallback).
 - `abandoned`: the customer left in the middle of a form (one is still active), or never wrote.
 - `resolved`: the assistant answered everything and no person was needed.
+
+Customer messages written while the customer waits for a person or an agent holds the
+conversation are not scored: the assistant does not act on what NLU made of them
+(bot.policies.holding, or Rasa paused), so they count neither as intents nor as fallbacks
+nor towards low confidence. Reminders' external intents (`EXTERNAL_…`) are no customer
+messages at all.
 """
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from bot.person_request import AGENT_KEY, BY_EMAIL, WAITING, WITHDRAWN
+from bot.person_request import SLOT as PERSON_REQUEST_SLOT
+from bot.redaction import REDACTION_MARKER, redact_credentials
+
 FALLBACK_INTENT = "nlu_fallback"
 HANDOFF_ACTION = "action_handoff"
-# Metadata key on bot events an agent wrote through the console (see services.console.handoff).
-AGENT_KEY = "console_agent"
 OUTCOMES = ("resolved", "handed_off", "abandoned", "fallback")
-HANDOFF_STATES = ("waiting", "taken", "returned")
+HANDOFF_STATES = ("waiting", "taken", "returned", WITHDRAWN, BY_EMAIL)
+# Why the assistant handed over, from the last scored intent before action_handoff.
+HANDOFF_REASONS = {"request_human": "asked", FALLBACK_INTENT: "not_understood"}
+EXTERNAL_PREFIX = "EXTERNAL_"
+PREVIEW_CHARACTERS = 140
 MAX_SEARCH_CHARACTERS = 20000
 
 Summary = dict[str, Any]
@@ -63,7 +76,47 @@ def new_summary(event: TrackerEvent) -> Summary:
         "last_intent": None,
         "reviewed": False,
         "search_text": "",
+        "handoff_at": None,
+        "handoff_reason": None,
+        "person_request": None,
+        "last_message": None,
+        "last_message_at": None,
+        "customer_email": None,
+        "customer_key": None,
+        "ticket": None,
+        "locale": None,
+        "first_agent_reply_at": None,
+        "first_agent": None,
     }
+
+
+def redact_stored(text: str) -> str:
+    """`text` redacted around the markers it already carries.
+
+    Stored text was redacted at the edge; running `redact_credentials` over it again, as the
+    console does in case an input path missed a secret, read the marker's own words as a
+    password ("[redacted: credential] credential]"). The parts between markers are checked
+    again, the markers are kept as they are.
+    """
+    return REDACTION_MARKER.join(redact_credentials(part) for part in text.split(REDACTION_MARKER))
+
+
+def mask_email(address: str) -> str:
+    """An address as agents see it in lists: the first character and the domain."""
+    local, _, domain = address.strip().partition("@")
+    if not domain:
+        return "***"
+    return f"{local[:1]}***@{domain}"
+
+
+def customer_key(address: str) -> str:
+    """One customer's conversations found together without storing their address in clear."""
+    return hashlib.sha256(address.strip().lower().encode("utf-8")).hexdigest()
+
+
+def held_for_person(summary: Summary) -> bool:
+    """Whether the customer waits for a person or an agent holds the conversation."""
+    return summary["handoff_state"] == "taken" or summary["person_request"] == WAITING
 
 
 def _append_search_text(summary: Summary, text: str | None) -> None:
@@ -78,10 +131,22 @@ def _intent_of(data: dict[str, Any]) -> dict[str, Any]:
     return (data.get("parse_data") or {}).get("intent") or {}
 
 
-def _fold_user(summary: Summary, data: dict[str, Any], low_confidence: float) -> str | None:
+def _fold_user(summary: Summary, data: dict[str, Any], timestamp: float, low_confidence: float) -> str | None:
     intent = _intent_of(data)
     name = intent.get("name")
+    if name and str(name).startswith(EXTERNAL_PREFIX):
+        return None
     confidence = intent.get("confidence")
+    metadata = data.get("metadata") or {}
+    text = data.get("text") or ""
+    if text:
+        summary["last_message"] = redact_stored(text)[:PREVIEW_CHARACTERS]
+        summary["last_message_at"] = timestamp
+    if metadata.get("locale") and not summary["locale"]:
+        summary["locale"] = str(metadata["locale"])[:16]
+    if held_for_person(summary):
+        _append_search_text(summary, text)
+        return None
     summary["user_messages"] += 1
     summary["last_intent"] = name
     if name == FALLBACK_INTENT:
@@ -101,6 +166,15 @@ def _fold_slot(summary: Summary, data: dict[str, Any]) -> None:
         summary["language"] = str(value)[:8]
     elif name == "agent_outcome":
         summary["agent_outcome"] = None if value is None else str(value)[:64]
+    elif name == PERSON_REQUEST_SLOT:
+        summary["person_request"] = None if value is None else str(value)[:16]
+        if value in (WITHDRAWN, BY_EMAIL) and summary["handoff_state"] == "waiting":
+            summary["handoff_state"] = value
+    elif name == "email" and isinstance(value, str) and value:
+        summary["customer_email"] = mask_email(value)[:255]
+        summary["customer_key"] = customer_key(value)
+    elif name == "ticket" and value:
+        summary["ticket"] = str(value)[:32]
     elif name == "session_started_metadata" and isinstance(value, dict) and not summary["channel"]:
         summary["channel"] = str(value.get("channel") or "")[:32]
 
@@ -121,12 +195,14 @@ def fold(summary: Summary, event: TrackerEvent, low_confidence: float) -> str | 
     data = event.data
     intent = None
     if event.type_name == "user":
-        intent = _fold_user(summary, data, low_confidence)
+        intent = _fold_user(summary, data, event.timestamp, low_confidence)
     elif event.type_name == "slot":
         _fold_slot(summary, data)
     elif event.type_name == "action" and data.get("name") == HANDOFF_ACTION:
         if summary["handoff_state"] != "taken":
             summary["handoff_state"] = "waiting"
+            summary["handoff_at"] = event.timestamp
+            summary["handoff_reason"] = HANDOFF_REASONS.get(summary["last_intent"] or "", "other")
     elif event.type_name == "pause":
         summary["handoff_state"] = "taken"
     elif event.type_name == "resume":
@@ -137,6 +213,10 @@ def fold(summary: Summary, event: TrackerEvent, low_confidence: float) -> str | 
         summary["active_loop"] = None
     elif event.type_name == "bot" and (data.get("metadata") or {}).get(AGENT_KEY):
         _append_search_text(summary, data.get("text"))
+        metadata = data.get("metadata") or {}
+        if not metadata.get("console_notice") and summary["first_agent_reply_at"] is None:
+            summary["first_agent_reply_at"] = event.timestamp
+            summary["first_agent"] = str(metadata[AGENT_KEY])[:64]
     summary["last_event_id"] = max(summary["last_event_id"], event.id)
     if event.timestamp:
         summary["last_activity"] = max(summary["last_activity"], event.timestamp)

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clean_text import clean_json, clean_text
+from services.console.auth import TRY_PREFIX
 from services.console.schema import conversation_intents, events, intent_days, summaries, sync_state
 from services.console.summaries import Summary, TrackerEvent, day_of, fold, new_summary
 
@@ -99,12 +100,13 @@ def _read_batch(tracker: Engine, after: int) -> list[TrackerEvent]:
     return [event_from_row(row) for row in rows]
 
 
-def _message_language(event: TrackerEvent, summary: Summary) -> str:
-    """The language of one message: its own language entity when it has one (set by bot.nlu.language)."""
+def message_language(event: TrackerEvent, conversation_language: str) -> str:
+    """The language of one message: its own language entity when it has one (set by bot.nlu.language),
+    else the conversation's."""
     for entity in (event.data.get("parse_data") or {}).get("entities") or []:
         if entity.get("entity") == "language" and entity.get("value"):
             return str(entity["value"])[:8]
-    return summary["language"]
+    return conversation_language
 
 
 def _apply(connection: Connection, batch: list[TrackerEvent], low_confidence: float) -> None:
@@ -128,12 +130,17 @@ def _apply(connection: Connection, batch: list[TrackerEvent], low_confidence: fl
         if summary is None:
             summary = known[event.conversation_id] = new_summary(event)
         intent = fold(summary, event, low_confidence)
-        if intent:
+        if intent and not event.conversation_id.startswith(TRY_PREFIX):  # agents trying it are no customers
             key = (event.conversation_id, intent[:64])
             if key not in known_intents:
                 new_intents.add(key)
             day_counts[
-                (day_of(event.timestamp), intent[:64], _message_language(event, summary), summary["channel"])
+                (
+                    day_of(event.timestamp),
+                    intent[:64],
+                    message_language(event, summary["language"]),
+                    summary["channel"],
+                )
             ] += 1
 
     inserts = [summary for cid, summary in known.items() if cid not in existing]

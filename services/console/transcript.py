@@ -3,8 +3,9 @@
 Each customer message comes with what the assistant understood (intent,
 confidence, entities, and an agent's correction if there is one); each bot
 reply says whether the assistant or an agent wrote it; actions, slot changes,
-forms and pauses appear between them. Texts pass through `redact_credentials`
-once more on the way to the screen, in case an input path ever missed one.
+forms and pauses appear between them. Texts pass through `redact_stored` once more
+on the way to the screen, in case an input path ever missed a secret (the markers already in
+stored text are kept as they are, never redacted a second time).
 Nothing here marks text as safe HTML: the templates escape everything.
 """
 
@@ -15,9 +16,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from bot.redaction import redact_credentials
+from bot.person_request import SLOT as PERSON_REQUEST_SLOT
+from bot.person_request import WAITING
 from services.console.schema import events
-from services.console.summaries import AGENT_KEY, FALLBACK_INTENT, TrackerEvent
+from services.console.summaries import (
+    AGENT_KEY,
+    EXTERNAL_PREFIX,
+    FALLBACK_INTENT,
+    TrackerEvent,
+    redact_stored,
+)
 from services.console.sync import EVENT_COLUMNS, event_from_row
 
 # Bookkeeping events with nothing for an agent to read.
@@ -31,7 +39,7 @@ MAX_VALUE_CHARACTERS = 200
 class Item:
     """One line of the chat view."""
 
-    kind: str  # customer, bot, agent, action, slot, form, session, restart, pause, resume
+    kind: str  # customer, bot, agent, action, slot, form, session, restart, pause, resume, reminder
     event_id: int
     timestamp: float
     text: str = ""
@@ -43,6 +51,8 @@ class Item:
     buttons: list[dict[str, str]] = field(default_factory=list)
     agent: str | None = None
     detail: str = ""
+    # Written while the customer waited for a person or an agent held the conversation: not scored.
+    held: bool = False
 
 
 def read_events(tracker: Engine, conversation_id: str) -> list[TrackerEvent]:
@@ -54,11 +64,11 @@ def read_events(tracker: Engine, conversation_id: str) -> list[TrackerEvent]:
 
 def _short(value: Any) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    text = redact_credentials(text)
+    text = redact_stored(text)
     return text if len(text) <= MAX_VALUE_CHARACTERS else text[: MAX_VALUE_CHARACTERS - 1] + "…"
 
 
-def _customer(event: TrackerEvent, low_confidence: float, corrections: dict[int, str]) -> Item:
+def _customer(event: TrackerEvent, low_confidence: float, corrections: dict[int, str], held: bool) -> Item:
     parse = event.data.get("parse_data") or {}
     intent = parse.get("intent") or {}
     confidence = intent.get("confidence")
@@ -71,11 +81,15 @@ def _customer(event: TrackerEvent, low_confidence: float, corrections: dict[int,
         kind="customer",
         event_id=event.id,
         timestamp=event.timestamp,
-        text=redact_credentials(event.data.get("text") or ""),
+        text=redact_stored(event.data.get("text") or ""),
         intent=intent.get("name"),
         confidence=confidence if isinstance(confidence, (int, float)) else None,
-        low_confidence=intent.get("name") == FALLBACK_INTENT
-        or (isinstance(confidence, (int, float)) and confidence < low_confidence),
+        low_confidence=not held
+        and (
+            intent.get("name") == FALLBACK_INTENT
+            or (isinstance(confidence, (int, float)) and confidence < low_confidence)
+        ),
+        held=held,
         corrected_intent=corrections.get(event.id),
         entities=entities,
         detail=str(
@@ -106,12 +120,23 @@ def _bot(event: TrackerEvent) -> Item:
 def to_items(stored: list[TrackerEvent], low_confidence: float, corrections: dict[int, str]) -> list[Item]:
     """The chat view of a conversation's events."""
     items: list[Item] = []
+    paused = waiting = False
     for event in stored:
         data, kind = event.data, event.type_name
         if kind in _HIDDEN_TYPES:
             continue
-        if kind == "user":
-            items.append(_customer(event, low_confidence, corrections))
+        if kind == "pause" or kind == "resume":
+            paused = kind == "pause"
+        elif kind == "slot" and data.get("name") == PERSON_REQUEST_SLOT:
+            waiting = data.get("value") == WAITING
+        elif kind in ("session_started", "restart"):
+            waiting = waiting and kind == "session_started"
+        if kind == "user" and str(
+            ((data.get("parse_data") or {}).get("intent") or {}).get("name") or ""
+        ).startswith(EXTERNAL_PREFIX):
+            items.append(Item("reminder", event.id, event.timestamp))
+        elif kind == "user":
+            items.append(_customer(event, low_confidence, corrections, paused or waiting))
         elif kind == "bot":
             items.append(_bot(event))
         elif kind == "action" and data.get("name") not in _HIDDEN_ACTIONS:

@@ -5,10 +5,6 @@ tests assert what Messenger, X or Telegram would get from the real library clien
 (pymessenger, tweepy, python-telegram-bot) that the connectors drive.
 """
 
-import asyncio
-import base64
-import hashlib
-import hmac
 import itertools
 import json
 import os
@@ -16,36 +12,30 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
-from aiohttp import web
+from fake_platforms import (
+    POLL_SECONDS,
+    SECRETS,
+    WAIT_SECONDS,
+    FakePlatforms,
+    messenger_signature,
+    twitter_signature,
+)
+from support import wait_for
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 if str(PROJECT_ROOT) not in sys.path:  # the tests import the connectors and bot packages
     sys.path.insert(0, str(PROJECT_ROOT))
 PYTHON = str(PROJECT_ROOT / ".venv" / "bin" / "python")
-WAIT_SECONDS = 15.0
 
-SECRETS = {
-    "MESSENGER_PAGE_ACCESS_TOKEN": "EAAtestPageAccessToken0123456789",
-    "MESSENGER_APP_SECRET": "messenger-app-secret-0123456789",
-    "MESSENGER_VERIFY_TOKEN": "messenger-verify-token-42",
-    "TWITTER_CONSUMER_KEY": "twitter-consumer-key-0123",
-    "TWITTER_CONSUMER_SECRET": "twitter-consumer-secret-0123456789",
-    "TWITTER_ACCESS_TOKEN": "1111-twitter-access-token-0123",
-    "TWITTER_ACCESS_TOKEN_SECRET": "twitter-access-token-secret-0123",
-    "TELEGRAM_BOT_TOKEN": "123456789:AAtelegramBotToken_0123456789",
-    "TELEGRAM_WEBHOOK_SECRET": "telegram-webhook-secret_0123",
-    "REST_CHANNEL_TOKEN": "rest-channel-token-0123456789",
-}
 CHANNEL_VARIABLES = tuple(SECRETS) + (
     "MESSENGER_API_VERSION",
     "MESSENGER_GRAPH_URL",
@@ -168,182 +158,6 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def messenger_signature(body: bytes, secret: str = SECRETS["MESSENGER_APP_SECRET"]) -> str:
-    """What Meta puts in X-Hub-Signature-256 (computed here independently of the connector)."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def twitter_signature(body: bytes, secret: str = SECRETS["TWITTER_CONSUMER_SECRET"]) -> str:
-    """What X puts in x-twitter-webhooks-signature."""
-    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
-    return "sha256=" + base64.b64encode(digest).decode()
-
-
-def wait_until(check: Callable[[], Any], timeout: float = WAIT_SECONDS, what: str = "") -> Any:
-    """Polls `check` until it returns something truthy; fails the test after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.05)
-    pytest.fail(f"timed out after {timeout}s waiting for {what or check}")
-
-
-# --- fake platform APIs -------------------------------------------------------------------
-
-
-@dataclass
-class Recorder:
-    """Requests a fake platform received, readable from the test thread."""
-
-    records: list[dict[str, Any]] = field(default_factory=list)
-    delays: list[float] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def add(self, record: dict[str, Any]) -> float:
-        """Stores a request; returns how long the fake should stall before answering."""
-        with self.lock:
-            self.records.append(record)
-            return self.delays.pop(0) if self.delays else 0.0
-
-    def matching(self, predicate: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
-        """A snapshot of the records `predicate` accepts."""
-        with self.lock:
-            return [record for record in self.records if predicate(record)]
-
-    def wait_for(
-        self,
-        predicate: Callable[[dict[str, Any]], bool],
-        count: int = 1,
-        timeout: float = WAIT_SECONDS,
-    ) -> list[dict[str, Any]]:
-        """Waits until at least `count` records match; returns them."""
-        return wait_until(
-            lambda: (found := self.matching(predicate)) and len(found) >= count and found,
-            timeout,
-            f"{count} matching platform request(s)",
-        )
-
-
-class FakePlatforms:
-    """Graph API, X API and Telegram Bot API fakes, each its own aiohttp app and port."""
-
-    def __init__(self) -> None:
-        self.graph = Recorder()
-        self.twitter = Recorder()
-        self.telegram = Recorder()
-        self.ports: dict[str, int] = {}
-        self._loop = asyncio.new_event_loop()
-        self._runners: list[web.AppRunner] = []
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-
-    def start(self) -> None:
-        """Starts the three servers on free loopback ports in a background thread."""
-        self._thread.start()
-        for name, app in (
-            ("graph", self._graph_app()),
-            ("twitter", self._twitter_app()),
-            ("telegram", self._telegram_app()),
-        ):
-            future = asyncio.run_coroutine_threadsafe(self._serve(app), self._loop)
-            self.ports[name] = future.result(timeout=10)
-
-    def stop(self) -> None:
-        """Stops the servers and the loop."""
-        for runner in self._runners:
-            asyncio.run_coroutine_threadsafe(runner.cleanup(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-
-    def url(self, name: str) -> str:
-        return f"http://127.0.0.1:{self.ports[name]}"
-
-    async def _serve(self, app: web.Application) -> int:
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self._runners.append(runner)
-        return runner.addresses[0][1]
-
-    def _graph_app(self) -> web.Application:
-        async def messages(request: web.Request) -> web.Response:
-            body = await request.json()
-            delay = self.graph.add(
-                {
-                    "path": request.path,
-                    "query": dict(request.query),
-                    "json": body,
-                    "time": time.monotonic(),
-                }
-            )
-            await asyncio.sleep(delay)
-            recipient = body.get("recipient", {}).get("id")
-            return web.json_response({"recipient_id": recipient, "message_id": "m_fake"})
-
-        app = web.Application()
-        app.router.add_post("/{version}/me/messages", messages)
-        return app
-
-    def _twitter_app(self) -> web.Application:
-        async def v2_message(request: web.Request) -> web.Response:
-            body = await request.json()
-            self.twitter.add(
-                {
-                    "api": "v2",
-                    "path": request.path,
-                    "participant_id": request.match_info["participant_id"],
-                    "authorization": request.headers.get("Authorization", ""),
-                    "json": body,
-                }
-            )
-            return web.json_response(
-                {"data": {"dm_conversation_id": "1-2", "dm_event_id": "1580"}}, status=201
-            )
-
-        async def v1_message(request: web.Request) -> web.Response:
-            body = await request.json()
-            self.twitter.add(
-                {
-                    "api": "v1.1",
-                    "path": request.path,
-                    "authorization": request.headers.get("Authorization", ""),
-                    "json": body,
-                }
-            )
-            event = dict(body["event"], id="1581", created_timestamp="1517359429301")
-            return web.json_response({"event": event})
-
-        app = web.Application()
-        app.router.add_post("/2/dm_conversations/with/{participant_id}/messages", v2_message)
-        app.router.add_post("/1.1/direct_messages/events/new.json", v1_message)
-        return app
-
-    def _telegram_app(self) -> web.Application:
-        async def method(request: web.Request) -> web.Response:
-            if request.content_type == "application/json":
-                fields = await request.json()
-            else:
-                fields = dict(await request.post())
-            name = request.match_info["method"]
-            self.telegram.add({"token": request.match_info["token"], "method": name, "fields": fields})
-            if name == "sendMessage":
-                result: Any = {
-                    "message_id": len(self.telegram.records),
-                    "date": int(time.time()),
-                    "chat": {"id": int(fields["chat_id"]), "type": "private"},
-                    "text": fields.get("text", ""),
-                }
-            else:
-                result = True
-            return web.json_response({"ok": True, "result": result})
-
-        app = web.Application()
-        app.router.add_post("/bot{token}/{method}", method)
-        return app
-
-
 @pytest.fixture(scope="session")
 def platforms() -> Iterator[FakePlatforms]:
     """The fake platform APIs, shared by the whole session."""
@@ -452,7 +266,7 @@ def wait_ready(server: RasaServer, timeout: float = 90) -> None:
             return False
         return status.status_code == 200 and bool(status.json().get("model_id"))
 
-    wait_until(ready, timeout, "rasa run to be ready")
+    wait_for(ready, timeout, POLL_SECONDS, "rasa run to be ready")
 
 
 def stop_rasa(server: RasaServer) -> None:
@@ -563,7 +377,11 @@ def signatures() -> SimpleNamespace:
 
 @pytest.fixture
 def wait() -> Callable[..., Any]:
-    """`wait(check, timeout, what)`: polls until `check()` is truthy."""
+    """`wait(check, timeout, what)`: support.wait_for, polling every POLL_SECONDS."""
+
+    def wait_until(check: Callable[[], Any], timeout: float = WAIT_SECONDS, what: str = "") -> Any:
+        return wait_for(check, timeout, POLL_SECONDS, what or "the condition")
+
     return wait_until
 
 

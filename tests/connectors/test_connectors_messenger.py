@@ -263,3 +263,33 @@ def test_output_channel_refuses_conversations_of_other_channels(rasa_server, pla
     ).raise_for_status()
     time.sleep(0.5)
     assert not sent_messages(platforms, sender)
+
+
+def test_an_agents_reply_goes_out_with_the_human_agent_tag(rasa_server, platforms, messenger_post, new_id):
+    """What the console sends (a bot event marked `console_agent`, output_channel=latest) reaches
+    Messenger as MESSAGE_TAG / HUMAN_AGENT, accepted for 7 days; the assistant's own as RESPONSE."""
+    psid = new_id()
+    messenger_post(envelope(text_event(psid, "hello")))
+    replies(platforms, psid, 1)
+    answer = httpx.post(
+        f"{rasa_server.url}/conversations/messenger:{psid}/tracker/events",
+        params={"output_channel": "latest", "execute_side_effects": "true", "include_events": "NONE"},
+        json=[
+            {
+                "event": "bot",
+                "text": "Hello, this is Alice from support.",
+                "metadata": {"console_agent": "alice"},
+            }
+        ],
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    sent = platforms.graph.wait_for(
+        lambda r: (
+            r["json"].get("recipient", {}).get("id") == psid
+            and r["json"].get("message", {}).get("text") == "Hello, this is Alice from support."
+        )
+    )[0]["json"]
+    assert (sent["messaging_type"], sent["tag"]) == ("MESSAGE_TAG", "HUMAN_AGENT")
+    assistant_reply = sent_messages(platforms, psid)[0]["json"]
+    assert assistant_reply["messaging_type"] == "RESPONSE" and "tag" not in assistant_reply

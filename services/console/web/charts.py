@@ -9,7 +9,7 @@ from services.console.queries import facets
 from services.console.web.common import arg, render
 
 charts = Blueprint("charts")
-PERIODS = (7, 30, 90)
+PERIODS = (1, 7, 30, 90)
 
 
 @charts.get("/dashboard")

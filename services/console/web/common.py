@@ -6,6 +6,7 @@ after a redirect are chosen from a fixed list by key (`?notice=taken`), so a
 link cannot make the console display arbitrary text.
 """
 
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,7 @@ def template_environment() -> Environment:
     )
     environment.filters["when"] = when
     environment.filters["percent"] = percent
+    environment.filters["ago"] = ago
     environment.globals["urlencode"] = urlencode
     return environment
 
@@ -97,6 +99,26 @@ def require_admin(request: Request) -> User:
     if not user.is_admin:
         raise Forbidden("admins only")
     return user
+
+
+def from_script(request: Request) -> bool:
+    """Whether the console's own script sent this POST (it carries the CSRF token as a header
+    and wants a status and a short text, not a page)."""
+    return bool(request.headers.get("x-csrf-token"))
+
+
+def ago(timestamp: float | None, now: float | None = None) -> str:
+    """How long ago `timestamp` was, as a waiting time reads: "45 s", "12 min", "3 h 05 min", "2 d"."""
+    if not timestamp:
+        return ""
+    seconds = max(0, int((now or time.time()) - timestamp))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400:
+        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+    return f"{seconds // 86400} d"
 
 
 def arg(request: Request, name: str, limit: int = 255) -> str:

@@ -4,6 +4,7 @@ Conversation ids travel as the `id` query or form field, never in the path:
 REST sender ids may contain any character, `/` included.
 """
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,13 +13,15 @@ from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from services.console import audit, exports, review
+from services.console import audit, canned, exports, review
 from services.console.handoff import AGENT_OUTCOMES
-from services.console.queries import Filters, conversation_page, facets, summary_of
+from services.console.queries import Filters, conversation_page, customer_conversations, facets, summary_of
 from services.console.review import ReviewError
 from services.console.summaries import HANDOFF_STATES, OUTCOMES
+from services.console.sync import message_language
 from services.console.transcript import read_events, to_items
 from services.console.web.common import arg, back_to, form_value, render, user_of
+from services.console.windows import reply_window
 
 conversations = Blueprint("conversations")
 
@@ -64,6 +67,35 @@ async def conversation_list(request: Request) -> HTTPResponse:
     )
 
 
+@conversations.get("/conversations/rows")
+async def conversation_rows(request: Request) -> HTTPResponse:
+    """The first page's rows alone, which the open list re-reads (no full reload)."""
+    ctx = request.app.ctx
+    await ctx.sync_now()
+    page = conversation_page(ctx.console_db, Filters.from_args(request.args), ctx.settings.page_size)
+    return render(request, "_conversation_rows.html", page=page)
+
+
+@conversations.get("/conversations.csv")
+async def export_list(request: Request) -> HTTPResponse:
+    """The filtered list as CSV: summaries and redacted previews only, "try it" sessions left out."""
+    ctx = request.app.ctx
+    filters = Filters.from_args(request.args)
+    body = exports.list_csv(ctx.console_db, filters)
+    audit.record(
+        ctx.console_db,
+        user_of(request).username,
+        "export_csv",
+        None,
+        f"{max(body.count(chr(10)) - 1, 0)} conversations",
+    )
+    return HTTPResponse(
+        body,
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="conversations.csv"'},
+    )
+
+
 def _transcript_context(request: Request, conversation_id: str) -> dict[str, Any]:
     ctx = request.app.ctx
     corrections = review.corrections_of(ctx.console_db, conversation_id)
@@ -74,9 +106,11 @@ def _transcript_context(request: Request, conversation_id: str) -> dict[str, Any
 def transcript_page(
     request: Request, conversation_id: str, error: str = "", status: int = 200
 ) -> HTTPResponse:
-    """The transcript page; a refused action shows its reason here instead of redirecting."""
+    """The transcript page with the composer and the customer's context; a refused action shows its
+    reason here instead of redirecting."""
     ctx = request.app.ctx
     summary = _summary_or_404(request, conversation_id)
+    language = summary["language"] or "en"
     return render(
         request,
         "conversation.html",
@@ -84,6 +118,9 @@ def transcript_page(
         summary=summary,
         notes=review.notes_of(ctx.console_db, conversation_id),
         agent_outcomes=AGENT_OUTCOMES,
+        canned=canned.replies(ctx.console_db, language),
+        window=reply_window(summary["channel"], summary["last_message_at"], time.time()),
+        earlier=customer_conversations(ctx.console_db, summary["customer_key"], conversation_id),
         error=error,
         **_transcript_context(request, conversation_id),
     )
@@ -195,7 +232,7 @@ async def correct(request: Request) -> HTTPResponse:
             message,
             form_value(request, "intent", 64),
             user_of(request).username,
-            summary["language"],
+            message_language(message, summary["language"]),
             ctx.intents,
         )
 

@@ -13,7 +13,7 @@ from sanic.response import HTTPResponse, empty
 
 from services.console.rasa_api import RasaError
 from services.console.transcript import Item, read_events, to_items
-from services.console.web.common import back_to, form_value, render
+from services.console.web.common import back_to, form_value, from_script, render
 
 try_it = Blueprint("try_it")
 MAX_MESSAGE_CHARACTERS = 1000
@@ -49,6 +49,6 @@ async def try_send(request: Request) -> HTTPResponse:
             await request.app.ctx.rasa.say(_sender(request), message)
         except RasaError as failure:
             return HTTPResponse(str(failure), status=502, content_type="text/plain; charset=utf-8")
-    if request.headers.get("x-csrf-token"):  # the page's script: it re-reads the messages itself
+    if from_script(request):  # the page's script: it re-reads the messages itself
         return empty()
     return back_to("/try")

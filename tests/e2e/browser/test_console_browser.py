@@ -98,8 +98,8 @@ def test_agent_filters_takes_over_replies_and_hands_back(stack, pages) -> None:
     assert catalog.message("joined", "en") in _bot_texts(stack, customer)
 
     page.fill("#reply-form textarea", "Hello, this is Alice from support.")
-    page.click("#reply-form button")
-    expect(page.locator(".notice")).to_contain_text("reply was sent")
+    page.click("#reply-form button[type=submit]")
+    expect(page.locator("#transcript .msg.agent").last).to_contain_text("Hello, this is Alice from support.")
     agent_events = [
         e
         for e in stack.tracker(customer)["events"]
@@ -116,6 +116,9 @@ def test_agent_filters_takes_over_replies_and_hands_back(stack, pages) -> None:
     page.select_option("#hand-back-form select[name=outcome]", "resolved_by_agent")
     page.click("#hand-back-form button")
     expect(page.locator(".notice")).to_contain_text("back with the assistant")
+    # the header says where the conversation stands now, not that a person holds it
+    expect(page.locator("#facts")).to_contain_text("back with the assistant")
+    expect(page.locator("#takeover")).to_contain_text("The assistant is answering")
     tracker = stack.tracker(customer)
     assert tracker["paused"] is False
     assert tracker["slots"]["agent_outcome"] == "resolved_by_agent"
@@ -150,8 +153,8 @@ def test_try_it_page_talks_to_the_assistant_and_shows_an_agents_reply(stack, pag
     agent.goto(f"/conversation?id={sender}")
     agent.click("#take-form button")
     agent.fill("#reply-form textarea", "An agent is here to help you.")
-    agent.click("#reply-form button")
-    expect(agent.locator(".notice")).to_contain_text("reply was sent")
+    agent.click("#reply-form button[type=submit]")
+    expect(agent.locator("#transcript")).to_contain_text("An agent is here to help you.")
 
     # On REST nothing is pushed: the page finds the agent's words by polling the tracker through the console.
     expect(log).to_contain_text(catalog.message("joined", "en"))

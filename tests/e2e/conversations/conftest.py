@@ -45,6 +45,8 @@ def assistant(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         "RASA_PORT": str(rasa_port),
         "ACTIONS_PORT": str(actions_port),
         "ACCOUNT_PORT": str(accounts_port),
+        # A customer held for a person hears "nobody is free yet" after this long (test_holding.py).
+        "PERSON_WAIT_SECONDS": "6",
     }
     # Started exactly as `make run` starts them, on this session's ports and files.
     services = [account_service(env), action_server(env), rasa_server(env, endpoints=endpoints, model=model)]

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from services.console.exports import nlu_yaml, story_yaml
 from services.console.queries import Filters, conversation_page
 from services.console.schema import conversation_intents, open_console_db, summaries, sync_state
-from services.console.summaries import TrackerEvent, fold, new_summary
+from services.console.summaries import TrackerEvent, fold, new_summary, redact_stored
 from services.console.sync import sync
 from services.console.transcript import read_events
 
@@ -213,3 +213,51 @@ def test_an_event_that_cannot_be_stored_is_skipped_counted_and_passed(tmp_path, 
         good = connection.execute(select(summaries).where(summaries.c.conversation_id == "good")).one()
         mark = connection.execute(select(sync_state.c.value).where(sync_state.c.name == "events")).scalar()
     assert skipped == 1 and good.user_messages == 1 and mark == total
+
+
+def test_messages_while_a_customer_waits_or_an_agent_holds_are_not_scored() -> None:
+    summary = _folded(
+        _user(1, "request_human"),
+        _event(2, "action", name="action_handoff"),
+        _event(3, "slot", name="person_request", value="waiting"),
+        _user(4, "nlu_fallback", 0.2, "my license disappeared"),
+        _event(5, "pause"),
+        _user(6, "email_recently_deleted", 0.3, "still there?"),
+        _event(7, "user", text=None, parse_data={"intent": {"name": "EXTERNAL_person_wait_over"}}),
+    )
+    assert (summary["user_messages"], summary["fallbacks"], summary["low_confidence"]) == (1, 0, False)
+    assert summary["last_intent"] == "request_human" and summary["outcome"] == "handed_off"
+    assert summary["last_message"] == "still there?", "the preview still follows the customer"
+    assert (summary["handoff_reason"], summary["handoff_at"]) == ("asked", 1002.0)
+
+
+def test_the_customer_withdraws_or_asks_for_email_and_the_address_is_kept_masked() -> None:
+    waiting = [
+        _user(1, "nlu_fallback", 0.2),
+        _event(2, "action", name="action_handoff"),
+        _event(3, "slot", name="person_request", value="waiting"),
+    ]
+    withdrawn = _folded(*waiting, _event(4, "slot", name="person_request", value="withdrawn"))
+    assert (withdrawn["handoff_state"], withdrawn["handoff_reason"]) == ("withdrawn", "not_understood")
+    by_email = _folded(
+        *waiting,
+        _event(4, "slot", name="email", value="Jane.Doe@Example.com"),
+        _event(5, "slot", name="person_request", value="by_email"),
+    )
+    assert by_email["handoff_state"] == "by_email"
+    assert by_email["customer_email"] == "J***@Example.com"
+    assert (
+        by_email["customer_key"]
+        == _folded(_event(1, "slot", name="email", value="jane.doe@example.com"))["customer_key"]
+    )
+
+
+def test_a_redaction_marker_is_never_redacted_again() -> None:
+    assert (
+        redact_stored("my password is [redacted: credential] ok")
+        == "my password is [redacted: credential] ok"
+    )
+    assert (
+        redact_stored("[redacted: credential] and my password is Qwerty123")
+        == "[redacted: credential] and my password is [redacted: credential]"
+    )

@@ -1,0 +1,97 @@
+"""Holding a customer for a person: after the hand-off the assistant acknowledges, never answers.
+
+Before, "my license disappeared…" written after "a person will answer here" got the
+deleted-address answer. The conversations run against the real assistant (the e2e conftest sets
+PERSON_WAIT_SECONDS to a few seconds, so the wait-over reminder fires within the test).
+"""
+
+import pytest
+from harness import Assistant
+from support import wait_for
+
+HANDED_OFF = {"en": "passed your conversation", "ru": "передал разговор", "fr": "transmis votre conversation"}
+ADDED = {
+    "en": "I've added your message to request",
+    "ru": "Я добавил ваше сообщение к запросу",
+    "fr": "J'ai ajouté votre message à la demande",
+}
+
+
+def texts(replies: list[dict]) -> str:
+    return " ".join(r.get("text") or "" for r in replies)
+
+
+def payloads(replies: list[dict]) -> list[str]:
+    return [b["payload"] for r in replies for b in r.get("buttons") or []]
+
+
+@pytest.mark.parametrize(
+    "language, ask, later",
+    [
+        ("en", "I want to talk to a person", "my license disappeared after I deleted my old email"),
+        ("ru", "соедините меня с сотрудником поддержки", "я удалил старую почту и пропала лицензия"),
+        (
+            "fr",
+            "je voudrais parler à quelqu'un du support",
+            "j'ai supprimé mon ancienne adresse et ma licence a disparu",
+        ),
+    ],
+)
+def test_each_message_after_the_hand_off_is_acknowledged_once_and_not_answered(
+    assistant: Assistant, sender: str, language: str, ask: str, later: str
+) -> None:
+    assert HANDED_OFF[language] in texts(assistant.say(sender, ask))
+    for message in (later, "hello?"):
+        replies = assistant.say(sender, message)
+        assert len(replies) == 1, replies
+        assert ADDED[language] in replies[0]["text"]
+        assert "#" in replies[0]["text"], "the acknowledgement names the request"
+    assert assistant.tracker(sender)["slots"]["person_request"] == "waiting"
+
+
+def test_the_customer_can_say_they_no_longer_need_a_person(assistant: Assistant, sender: str) -> None:
+    assistant.say(sender, "I want to talk to a person")
+    back = texts(assistant.say(sender, "never mind, I don't need a person anymore"))
+    assert "no longer need a person" in back
+    assert assistant.tracker(sender)["slots"]["person_request"] == "withdrawn"
+    assert (
+        "Forgot password" in texts(assistant.say(sender, "I forgot my password"))
+        or "password" in texts(assistant.say(sender, "I forgot my password")).lower()
+    )
+
+
+def test_the_button_withdraws_the_request_in_french(assistant: Assistant, sender: str) -> None:
+    assistant.say(sender, "je voudrais parler à quelqu'un du support")
+    acknowledged = assistant.say(sender, "vous êtes là ?")
+    [withdraw] = payloads(acknowledged)
+    assert "Plus besoin" in [b["title"] for r in acknowledged for b in r.get("buttons") or []]
+    assert "n'avez plus besoin d'une personne" in texts(assistant.say(sender, withdraw))
+
+
+def test_nobody_in_time_offers_the_assistant_or_email_and_email_ends_the_wait(
+    assistant: Assistant, sender: str
+) -> None:
+    assistant.say(sender, "I want to talk to a person")
+
+    def nobody_free_offer() -> dict | None:
+        bots = [e for e in assistant.tracker(sender)["events"] if e["event"] == "bot"]
+        return next(
+            (
+                e
+                for e in reversed(bots)
+                if "nobody from the support team is free yet" in (e.get("text") or "")
+            ),
+            None,
+        )
+
+    offer = wait_for(
+        nobody_free_offer, timeout=40, interval=1, message="the customer to be told nobody is free"
+    )
+    choices = {b["title"]: b["payload"] for b in offer["data"]["buttons"]}
+    assert set(choices) == {"Continue with me", "Answer by email"}
+    assert "Which email address" in texts(assistant.say(sender, choices["Answer by email"]))
+    done = texts(assistant.say(sender, "it's jane.doe@example.com"))
+    assert "by email, at jane.doe@example.com" in done
+    slots = assistant.tracker(sender)["slots"]
+    assert slots["person_request"] == "by_email" and slots["email"] == "jane.doe@example.com"
+    assert "I've added your message" not in texts(assistant.say(sender, "thanks"))
