@@ -118,11 +118,12 @@ def test_two_sigterms_to_make_s_group_leave_no_server_running(tmp_path: Path, ga
         """)
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    output = (tmp_path / "make.log").open("wb")  # a file: an unread pipe could fill and block it
     make = subprocess.Popen(
         ["make", "-s", "-C", str(tmp_path), "run"],
         env=env,
         cwd=ROOT,
-        stdout=subprocess.PIPE,
+        stdout=output,
         stderr=subprocess.STDOUT,
         start_new_session=True,
         text=True,

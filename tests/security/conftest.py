@@ -15,6 +15,7 @@ from types import ModuleType
 
 import httpx
 import pytest
+from support import wait_for
 
 _TESTS = Path(__file__).resolve().parents[1]
 RUNTIME_TOKEN = "runtime-api-token-0123456789"
@@ -79,7 +80,7 @@ def runtime_server(rasa_project: Path, platforms) -> Iterator:
         )
     server = cf.RasaServer(process, port, log_path)
     try:
-        cf.wait_until(lambda: _answers(server), 120, "bot.runtime.server to be ready")
+        wait_for(lambda: _answers(server), 120, message="bot.runtime to be ready")
         yield server
     finally:
         cf.stop_rasa(server)
