@@ -45,6 +45,13 @@ class Figures:
     abandoned: int
     messages: int
     not_understood: int
+    rated: int = 0  # conversations whose customer answered the 1-5 satisfaction question
+    rating_sum: int = 0
+
+    @property
+    def csat(self) -> float | None:
+        """The mean 1-5 satisfaction answer, or None when nobody answered."""
+        return self.rating_sum / self.rated if self.rated else None
 
     @property
     def containment(self) -> float:
@@ -66,6 +73,8 @@ def _figures(engine: Engine, since: float, language: str, channel: str, group: A
         outcome_count("abandoned"),
         func.sum(s.user_messages),
         func.sum(s.fallbacks),
+        func.count(s.satisfaction),
+        func.sum(s.satisfaction),
     ]
     query = select(group if group is not None else literal("all"), *columns).where(
         s.started_at >= since, s.user_messages > 0, ~s.conversation_id.startswith(TRY_PREFIX)

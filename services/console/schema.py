@@ -126,6 +126,7 @@ summaries = Table(
     Column("locale", String(16)),  # the platform's locale, where it gives one
     Column("first_agent_reply_at", Float),  # for the team's first-response time
     Column("first_agent", String(64)),  # the agent who answered first
+    Column("satisfaction", Integer),  # the customer's 1-5 answer to the satisfaction question
     Index("ix_summaries_order", "last_event_id"),
     Index("ix_summaries_channel", "channel", "last_event_id"),
     Index("ix_summaries_language", "language", "last_event_id"),

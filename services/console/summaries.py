@@ -87,6 +87,7 @@ def new_summary(event: TrackerEvent) -> Summary:
         "locale": None,
         "first_agent_reply_at": None,
         "first_agent": None,
+        "satisfaction": None,
     }
 
 
@@ -173,6 +174,8 @@ def _fold_slot(summary: Summary, data: dict[str, Any]) -> None:
     elif name == "email" and isinstance(value, str) and value:
         summary["customer_email"] = mask_email(value)[:255]
         summary["customer_key"] = customer_key(value)
+    elif name == "satisfaction":
+        summary["satisfaction"] = int(str(value)) if str(value) in ("1", "2", "3", "4", "5") else None
     elif name == "ticket" and value:
         summary["ticket"] = str(value)[:32]
     elif name == "session_started_metadata" and isinstance(value, dict) and not summary["channel"]:

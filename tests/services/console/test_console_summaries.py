@@ -261,3 +261,31 @@ def test_a_redaction_marker_is_never_redacted_again() -> None:
         redact_stored("[redacted: credential] and my password is Qwerty123")
         == "[redacted: credential] and my password is [redacted: credential]"
     )
+
+
+def test_the_satisfaction_answer_reaches_the_summary_and_the_dashboard(tmp_path) -> None:
+    """Issue 12's 1-5 question, answered as the `satisfaction` slot: on the customer panel and as
+    the dashboard's satisfaction per language and channel."""
+    from services.console.dashboard import dashboard
+
+    tracker = Tracker(tmp_path / "tracker.db")
+    console = open_console_db(f"sqlite:///{tmp_path / 'console.db'}")
+    for sender, language, rating in (
+        ("r1", "en", "5"),
+        ("r2", "en", "2"),
+        ("r3", "fr", "4"),
+        ("r4", "fr", None),
+    ):
+        tracker.conversation(sender, [("it arrived", "email_arrived", 0.9)], language=language)
+        if rating:
+            tracker.add(
+                sender, [{"event": "slot", "timestamp": time.time(), "name": "satisfaction", "value": rating}]
+            )
+    sync(tracker.engine, console, LOW)
+    with console.connect() as connection:
+        rows = {r.conversation_id: r.satisfaction for r in connection.execute(select(summaries))}
+    assert rows == {"r1": 5, "r2": 2, "r3": 4, "r4": None}
+    figures = dashboard(console, 30)
+    assert figures["overall"].csat == pytest.approx(11 / 3) and figures["overall"].rated == 3
+    by_language = {f.label: (f.csat, f.rated) for f in figures["by_language"]}
+    assert by_language == {"en": (3.5, 2), "fr": (4.0, 1)}
