@@ -6,7 +6,12 @@ doubling up to 30 s; back to 1 s once it has stayed up a minute), with a log lin
 while the others keep serving: one crash must not become an outage. Ctrl-C, `kill` or a closed
 terminal stop them all; further signals during the stop are ignored, so a second SIGTERM (make
 forwards the one sent to its process group) cannot cut the stop short and leave a child holding
-its port. Each child runs in its own process group so that a stop reaches the workers it
+its port. The signal handler takes no lock: a second signal runs it again inside the first run,
+and a lock (the `threading.Event` it once used) then deadlocked the launcher before it stopped
+anything (the intermittent make-run hang of issue 10). The first signal is held back while the
+supervisor is inside `subprocess` (starting, polling or reaping a child): raised there, it could
+leave a started child unrecorded or `Popen`'s wait lock taken, and the stop would wait for ever
+on that child. Each child runs in its own process group so that a stop reaches the workers it
 spawned too.
 """
 
@@ -19,7 +24,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, NoReturn, TextIO
 from urllib.parse import urlsplit
@@ -118,6 +124,10 @@ class Supervisor:
         if service.process and service.process.stdout:
             service.process.stdout.close()  # the previous run's pipe, when restarting
         service.started_at = time.monotonic()
+        with signals_held():
+            self._start_process(service)
+
+    def _start_process(self, service: Service) -> None:
         service.process = subprocess.Popen(
             list(service.argv),
             env={**for_child(self.env, service.secrets), **service.env},
@@ -153,7 +163,7 @@ class Supervisor:
         process = service.process
         assert process is not None, "launched before waiting"
         while time.monotonic() < deadline:
-            if process.poll() is not None:
+            if _poll(process) is not None:
                 raise RuntimeError(f"{service.name} exited with status {process.returncode} while starting")
             if is_up(service.health_url):
                 print(f"{service.name} is ready", file=self.log, flush=True)
@@ -181,7 +191,7 @@ class Supervisor:
                     print(f"restarting {service.name}", file=self.log, flush=True)
                     self._spawn(service)
                 continue
-            status = service.process.poll()
+            status = _poll(service.process)
             if status is None:
                 continue
             if now - service.started_at >= STABLE_SECONDS:
@@ -219,41 +229,93 @@ class Supervisor:
 
     @staticmethod
     def _terminate(services: list[Service], signum: int | None) -> None:
-        """Sends `signum` (default: each service's stop signal), then SIGKILL after the grace period."""
-        running = [(s, s.process) for s in services if s.process and s.process.poll() is None]
-        for service, process in running:
-            try:
-                os.killpg(process.pid, signum or service.stop_signal)
-            except ProcessLookupError:
-                pass
-        deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for _service, process in running:
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
+        """Sends `signum` (default: each service's stop signal), then SIGKILL after the grace period
+        (with the stop signal held back: see `signals_held`)."""
+        with signals_held():
+            running = [(s, s.process) for s in services if s.process and s.process.poll() is None]
+            for service, process in running:
                 try:
-                    os.killpg(process.pid, signal.SIGKILL)
+                    os.killpg(process.pid, signum or service.stop_signal)
                 except ProcessLookupError:
                     pass
-                process.wait()
+            deadline = time.monotonic() + STOP_GRACE_SECONDS
+            for _service, process in running:
+                try:
+                    process.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    try:
+                        os.killpg(process.pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                    process.wait()
+
+
+def _poll(process: subprocess.Popen) -> int | None:
+    """`process.poll()` with the stop signal held back (see `signals_held`)."""
+    with signals_held():
+        return process.poll()
+
+
+class _Interrupt:
+    """The state behind `stop_on_signals`: whether the stop signal came, and where it may be raised.
+
+    Plain attributes, no lock: a signal handler can run again inside itself (a second signal
+    arrives while the first is handled), and a lock it held would then never be released.
+    """
+
+    def __init__(self) -> None:
+        self.received = False
+        self.holding = 0  # depth of `signals_held` blocks the main thread is in
+        self.pending = False  # received while held: raised when the outermost block ends
+
+    def handle(self, signum: int, frame: object) -> None:
+        if self.received:
+            return
+        self.received = True
+        if self.holding:
+            self.pending = True
+            return
+        raise KeyboardInterrupt
+
+
+_interrupt: _Interrupt | None = None
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Holds back the stop signal's KeyboardInterrupt until the block ends.
+
+    `subprocess.Popen.poll` takes its wait lock before its `try`: an exception raised by a signal
+    handler between the two leaves the lock taken, every later `poll` says "running" and `wait`
+    blocks for ever, so the stop never ends. An interrupt inside `Popen(...)` would likewise start
+    a child that nobody records or stops.
+    Only the main thread runs signal handlers, so only its blocks are counted.
+    """
+    state = _interrupt
+    if state is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    state.holding += 1
+    try:
+        yield
+    finally:
+        state.holding -= 1
+    if state.holding == 0 and state.pending:
+        state.pending = False
+        raise KeyboardInterrupt
 
 
 def stop_on_signals() -> None:
     """Ctrl-C, `kill` and a closed terminal raise KeyboardInterrupt once, so that the caller's
     `finally` stops every child, even when started in the background; every later signal is
     ignored, so that it cannot interrupt that stop (make forwards a group's SIGTERM, and an
-    impatient user presses Ctrl-C twice).
+    impatient user presses Ctrl-C twice). Inside `signals_held` blocks the interrupt waits for
+    the block's end.
 
     A shell starts background jobs with SIGINT ignored; installing our handler makes Ctrl-C
     work however the command was launched.
     """
-    interrupted = threading.Event()
-
-    def interrupt(signum: int, frame: object) -> None:
-        if interrupted.is_set():
-            return
-        interrupted.set()
-        raise KeyboardInterrupt
-
+    global _interrupt
+    _interrupt = _Interrupt()
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, interrupt)
+        signal.signal(signum, _interrupt.handle)
