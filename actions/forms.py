@@ -268,6 +268,19 @@ def _prompt_events(tracker: Tracker) -> list[EventType]:
     return events
 
 
+def ask_address(dispatcher: CollectingDispatcher, tracker: Tracker, prompt: str) -> list[EventType]:
+    """Asks for an address with `prompt`, unless the customer is choosing between another address
+    and stopping, or coming back to the form after another question (both address prompts)."""
+    language = tracker.get_slot("language")
+    if tracker.get_slot("email_step") == "another_or_stop":
+        say(dispatcher, "another_or_stop", language)
+    elif was_interrupted(tracker):
+        say(dispatcher, "resume_email", language)
+    else:
+        say(dispatcher, prompt, language)
+    return _prompt_events(tracker)
+
+
 class ActionAskEmail(Action):
     """Asks for the account's address (the new account's in a licence transfer)."""
 
@@ -277,16 +290,8 @@ class ActionAskEmail(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        language = tracker.get_slot("language")
-        if tracker.get_slot("email_step") == "another_or_stop":
-            say(dispatcher, "another_or_stop", language)
-        elif was_interrupted(tracker):
-            say(dispatcher, "resume_email", language)
-        elif tracker.active_loop_name == LICENSE_TRANSFER_FORM:
-            say(dispatcher, "ask_new_account_email", language)
-        else:
-            say(dispatcher, "ask_email", language)
-        return _prompt_events(tracker)
+        transfer = tracker.active_loop_name == LICENSE_TRANSFER_FORM
+        return ask_address(dispatcher, tracker, "ask_new_account_email" if transfer else "ask_email")
 
 
 class ActionAskOldEmail(Action):
@@ -298,14 +303,7 @@ class ActionAskOldEmail(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        language = tracker.get_slot("language")
-        if tracker.get_slot("email_step") == "another_or_stop":
-            say(dispatcher, "another_or_stop", language)
-        elif was_interrupted(tracker):
-            say(dispatcher, "resume_email", language)
-        else:
-            say(dispatcher, "ask_old_email", language)
-        return _prompt_events(tracker)
+        return ask_address(dispatcher, tracker, "ask_old_email")
 
 
 class ActionAskEmailConfirmed(Action):
