@@ -206,7 +206,7 @@ class Profiles:
 
     def __init__(
         self, graph_url: str, token: str, app_secret: str, settings: ProfileSettings, limits: Limits
-    ):
+    ) -> None:
         proof = hmac.new(app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
         protect_secrets([proof])  # the lookup's URL carries it (and the token) if a library logs it
         self._url = graph_url
