@@ -30,6 +30,7 @@ import ssl
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from pydantic import Field
@@ -64,6 +65,10 @@ class RateLimited(AccountApiError):
 
 class InvalidEmail(AccountApiError):
     """The service does not accept the text as an email address."""
+
+
+class NotFound(AccountApiError):
+    """The service knows no such record (a ticket erased, or opened by another system)."""
 
 
 class AccountApiUnavailable(AccountApiError):
@@ -171,6 +176,15 @@ class AccountApiClient:
         answer = await self._post("/v1/support-tickets", body, idempotency_key, email)
         return str(answer["id"])
 
+    async def record_answer_by_email(
+        self, ticket_id: str, email: str | None, idempotency_key: str | None = None
+    ) -> None:
+        """Records on the ticket that its customer wants the answer by email (at `email`, when
+        given); raises `NotFound` when the service has no such ticket."""
+        body = {} if email is None else {"email": email}
+        path = f"/v1/support-tickets/{quote(ticket_id, safe='')}/answer-by-email"
+        await self._post(path, body, idempotency_key, email)
+
     async def erase(self, conversation_ids: list[str], emails: list[str]) -> dict[str, int]:
         """Erases the service's records of the conversations and addresses; returns the counts."""
         return await self._post(
@@ -240,5 +254,7 @@ class AccountApiClient:
             raise RateLimited(retry_after)
         if error == "invalid_email":
             raise InvalidEmail(f"the account API refused the address for {path}")
+        if response.status_code == 404 and error == "not_found":
+            raise NotFound(f"{path}: no such record")
         logger.error("account API refused %s for %s: %d %s", path, who, response.status_code, error)
         raise AccountApiError(f"{path} answered {response.status_code} {error}")

@@ -1,4 +1,5 @@
-"""Holding a customer for a person after the hand-off, and ending the wait at their request.
+"""Handing a customer to a person, holding them until one answers, and ending the wait at their
+request.
 
 The wait starts when action_handoff has opened the ticket (`hold_for_person`): the
 `person_request` slot says `waiting` (bot.policies.holding then acknowledges every message
@@ -6,7 +7,9 @@ instead of answering it) and a reminder is set for PERSON_WAIT_SECONDS [600] lat
 has taken the conversation by then (the console pauses the assistant and cancels the reminder),
 the reminder tells the customer and offers the assistant again or an answer by email. The
 reminder lives in the Rasa process that ran the hand-off: a restart of that process loses it,
-and the customer then simply goes on waiting.
+and the customer then simply goes on waiting. A customer who chooses the answer by email has it
+recorded on the ticket with their address (actions.tickets.record_answer_by_email), so that the
+support team's ticket system knows it, not only the console's queue.
 """
 
 import datetime
@@ -18,6 +21,8 @@ from rasa_sdk.events import EventType, ReminderCancelled, ReminderScheduled, Slo
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.forms import leave_form
+from actions.tickets import HANDOFF_TOPIC, open_ticket, record_answer_by_email
 from bot.person_request import (
     BY_EMAIL,
     CHOICE_ENTITY,
@@ -60,8 +65,24 @@ def _latest_entity(tracker: Tracker, name: str) -> str | None:
     return None
 
 
+class ActionHandoff(Action):
+    """Hands the conversation to support: a ticket in the agents' queue, any form closed."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        opened = await open_ticket(tracker, HANDOFF_TOPIC, tracker.get_slot("email"))
+        # Issue 14: once the ticket is open, the customer is held for a person.
+        held = hold_for_person(tracker) if SlotSet("request_result", "ticket_opened") in opened else []
+        return leave_form(tracker) + opened + held
+
+
 class ActionStopWaiting(Action):
-    """Ends the wait at the customer's request: back to the assistant, or an answer by email."""
+    """Ends the wait at the customer's request: back to the assistant, or an answer by email
+    (recorded on the ticket, which is opened first if the conversation has none)."""
 
     def name(self) -> str:
         return "action_stop_waiting"
@@ -72,7 +93,11 @@ class ActionStopWaiting(Action):
         events: list[EventType] = [ReminderCancelled(name=reminder_name(tracker.sender_id))]
         address = _latest_entity(tracker, "email")
         if address and (_latest_entity(tracker, CHOICE_ENTITY) in (CHOOSE_EMAIL, None)):
-            dispatcher.utter_message(response="utter_answer_by_email", email=address)
-            return events + [SlotSet("email", address), SlotSet(SLOT, BY_EMAIL)]
+            ticket = await record_answer_by_email(tracker, address)
+            if ticket is None:  # no ticket, and none could be opened: nobody would answer
+                dispatcher.utter_message(response="utter_ticket_failed")
+                return events + [SlotSet(SLOT, None)]
+            dispatcher.utter_message(response="utter_answer_by_email", email=address, ticket=ticket)
+            return events + [SlotSet("ticket", ticket), SlotSet("email", address), SlotSet(SLOT, BY_EMAIL)]
         dispatcher.utter_message(response="utter_assistant_back")
         return events + [SlotSet(SLOT, WITHDRAWN)]

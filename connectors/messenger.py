@@ -14,21 +14,40 @@ Agent permission). Rasa buttons become quick replies (at most 13, titles of at m
 characters); when a title is longer they become a numbered list with quick replies "1", "2", ...,
 and beyond 13 options a numbered list the customer answers by typing the number.
 
+Messenger's webhook carries no name: the customer's first and last name and locale come from the
+User Profile API (`GET <graph>/<version>/<PSID>?fields=first_name,last_name,locale`), looked up
+at most once per customer while this process runs (`Profiles`, failures remembered too). The
+lookup starts when the webhook arrives and the turn waits for it at most
+MESSENGER_PROFILE_TIMEOUT seconds; a slower, failed or odd answer never delays the turn further
+nor fails it (a late answer still reaches the customer's next message). The names go to the
+console as message metadata, never to a log; the locale also lets the first reply be in the
+customer's language.
+
 Environment variables (all three secrets switch the channel on; none: off; some: start-up error):
 - MESSENGER_PAGE_ACCESS_TOKEN: the Page access token used to send.
 - MESSENGER_APP_SECRET: the app secret; signs every webhook body and the `appsecret_proof`.
 - MESSENGER_VERIFY_TOKEN: the token typed in the app's webhook settings for the handshake.
 - MESSENGER_API_VERSION (default v23.0): Graph API version, as "v23.0" or "23.0".
-- MESSENGER_GRAPH_URL (default https://graph.facebook.com): Graph host, overridable for tests.
+- MESSENGER_GRAPH_URL (default https://graph.facebook.com): Graph host, overridable for tests
+  (sends and profile lookups).
+- MESSENGER_PROFILE_LOOKUP (default 1): 0 switches the User Profile API lookups off.
+- MESSENGER_PROFILE_TIMEOUT (default 2, seconds): how long a customer's first turn waits for
+  their profile.
 """
 
+import asyncio
+import dataclasses
 import hashlib
+import hmac
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any
 
+import httpx
+from pydantic import Field, validator
 from pymessenger import Bot
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
@@ -36,13 +55,17 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.person_request import AGENT_KEY
+from bot.runtime.log_scrubber import protect_secrets
+from bot.settings import EnvironmentSettings, SettingsError, flag
 from connectors.output import NamespacedOutputChannel, log_send_failure, split_text
 from connectors.turns import (
     MESSENGER,
     Choice,
     ChoiceMemory,
     Incoming,
+    Profile,
     TurnScheduler,
+    checked_locale,
     choices_from_buttons,
     namespaced,
 )
@@ -77,6 +100,11 @@ MAX_INCOMING_CHARS = 2000
 MAX_QUICK_REPLIES = 13
 MAX_QUICK_REPLY_TITLE = 20
 MAX_QUICK_REPLY_PAYLOAD = 1000
+PROFILE_FIELDS = "first_name,last_name,locale"
+# A profile is a few hundred bytes; an answer larger than this is not one and is not read further.
+MAX_PROFILE_BYTES = 16 * 1024
+# Customers whose profile lookup is remembered (the oldest is forgotten, then looked up again).
+PROFILE_CACHE_SIZE = 10000
 
 
 def expected_signature(app_secret: str, body: bytes) -> str:
@@ -139,6 +167,99 @@ def quick_reply_message(text: str, choices: Sequence[Choice]) -> dict[str, Any] 
         "text": text,
         "quick_replies": [{"content_type": "text", "title": c.title, "payload": c.payload} for c in choices],
     }
+
+
+class ProfileSettings(EnvironmentSettings):
+    """The profile lookups' settings (read with bot.settings, like every service's settings)."""
+
+    lookup: bool = Field(True, env="MESSENGER_PROFILE_LOOKUP")
+    timeout: float = Field(2.0, env="MESSENGER_PROFILE_TIMEOUT", gt=0, lt=60)
+
+    _flag = validator("lookup", pre=True, allow_reuse=True)(flag)
+
+    @classmethod
+    def from_env(cls) -> "ProfileSettings":
+        """The settings, or a start-up error naming the malformed variable."""
+        try:
+            return cls.read()
+        except SettingsError as error:
+            raise ChannelConfigurationError(str(error)) from None
+
+
+def profile_from_answer(body: bytes) -> tuple[Profile | None, str | None]:
+    """The names and locale in a User Profile API answer, each checked; nothing from anything else."""
+    answer = json_object(body)
+    if answer is None or "error" in answer:
+        return None, None
+    profile = Profile.checked(answer.get("first_name"), answer.get("last_name"))
+    return profile, checked_locale(answer.get("locale"))
+
+
+class Profiles:
+    """Customers' Messenger profiles, each looked up at most once while the process runs.
+
+    A lookup is a task started when the webhook arrives (`start`); a turn waits for it at most
+    `timeout` seconds (`complete`), and a lookup still running then goes on in the background
+    for the customer's next message. The answer, or its failure, is remembered for the last
+    PROFILE_CACHE_SIZE customers. Nothing about a lookup is logged but its outcome's kind.
+    """
+
+    def __init__(
+        self, graph_url: str, token: str, app_secret: str, settings: ProfileSettings, limits: Limits
+    ) -> None:
+        proof = hmac.new(app_secret.encode(), token.encode(), hashlib.sha256).hexdigest()
+        protect_secrets([proof])  # the lookup's URL carries it (and the token) if a library logs it
+        self._url = graph_url
+        self._params = {"fields": PROFILE_FIELDS, "access_token": token, "appsecret_proof": proof}
+        self._settings = settings
+        self._limits = limits
+        self._lookups: OrderedDict[str, asyncio.Task[tuple[Profile | None, str | None]]] = OrderedDict()
+        self._client: httpx.AsyncClient | None = None
+
+    def start(self, psid: str) -> None:
+        """Starts the customer's lookup unless one was already made (or lookups are off)."""
+        if not self._settings.lookup:
+            return
+        if psid in self._lookups:
+            self._lookups.move_to_end(psid)
+            return
+        self._lookups[psid] = asyncio.get_running_loop().create_task(self._fetch(psid))
+        if len(self._lookups) > PROFILE_CACHE_SIZE:
+            self._lookups.popitem(last=False)
+
+    async def complete(self, incoming: Incoming) -> Incoming:
+        """`incoming` with the customer's profile and locale when the lookup has them in time."""
+        lookup = self._lookups.get(incoming.user_id)
+        if lookup is None:
+            return incoming
+        try:
+            profile, locale = await asyncio.wait_for(asyncio.shield(lookup), self._settings.timeout)
+        except asyncio.TimeoutError:
+            return incoming
+        return dataclasses.replace(incoming, profile=profile, locale=incoming.locale or locale)
+
+    async def _fetch(self, psid: str) -> tuple[Profile | None, str | None]:
+        """One User Profile API call; any failure is the absence of a profile."""
+        try:
+            return await asyncio.wait_for(self._read(psid), self._limits.send_timeout)
+        except Exception as exc:  # a platform's failure must never reach the customer's turn
+            logger.warning("Messenger's profile lookup failed: %s", type(exc).__name__)
+            return None, None
+
+    async def _read(self, psid: str) -> tuple[Profile | None, str | None]:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self._limits.send_timeout)
+        async with self._client.stream("GET", f"{self._url}/{psid}", params=self._params) as answer:
+            body = b""
+            async for chunk in answer.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_PROFILE_BYTES:
+                    logger.warning("Messenger's profile answer was larger than %d bytes.", MAX_PROFILE_BYTES)
+                    return None, None
+        if answer.status_code != 200:
+            logger.warning("Messenger's profile lookup answered %d.", answer.status_code)
+            return None, None
+        return profile_from_answer(body)
 
 
 class MessengerOutput(NamespacedOutputChannel):
@@ -236,13 +357,26 @@ class MessengerInput(InputChannel):
                 "MESSENGER_GRAPH_URL": DEFAULT_GRAPH_URL,
             },
         )
-        return cls(settings, Limits.from_env())
+        return cls(settings, Limits.from_env(), ProfileSettings.from_env())
 
-    def __init__(self, settings: dict[str, str] | None, limits: Limits) -> None:
+    def __init__(
+        self, settings: dict[str, str] | None, limits: Limits, profile_settings: ProfileSettings
+    ) -> None:
         self._settings = settings
         self._limits = limits
         self._choices = ChoiceMemory()
-        self._output = MessengerOutput(_graph_bot(settings), self._choices, limits) if settings else None
+        self._output = None
+        self._profiles = None
+        if settings:
+            bot = _graph_bot(settings)
+            self._output = MessengerOutput(bot, self._choices, limits)
+            self._profiles = Profiles(
+                bot.graph_url,
+                settings["MESSENGER_PAGE_ACCESS_TOKEN"],
+                settings["MESSENGER_APP_SECRET"],
+                profile_settings,
+                limits,
+            )
 
     def get_output_channel(self) -> OutputChannel | None:
         """Lets Rasa's HTTP API (an agent's takeover) reach the customer later."""
@@ -250,10 +384,11 @@ class MessengerInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Health, handshake and event routes; 503 everywhere when the channel is off."""
-        if self._settings is None or self._output is None:
+        if self._settings is None or self._output is None or self._profiles is None:
             return disabled_blueprint(MESSENGER, REQUIRED_VARIABLES)
         settings = self._settings
         output = self._output
+        profiles = self._profiles
         turns = TurnScheduler(MESSENGER, self._choices)
         blueprint = Blueprint("messenger_webhook")
 
@@ -281,12 +416,14 @@ class MessengerInput(InputChannel):
                 return error(400, "body is not a JSON object")
             for incoming in parse_events(payload):
                 conversation_id = namespaced(MESSENGER, incoming.user_id)
+                profiles.start(incoming.user_id)  # runs while the webhook is answered
                 turns.accept(
                     incoming,
                     output,
                     on_new_message,
                     before=partial(output.send_typing, conversation_id),
                     agent=request.app.ctx.agent,
+                    complete=profiles.complete,
                 )
             return response.json({"status": "received"})
 

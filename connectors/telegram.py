@@ -6,8 +6,10 @@ Here every update must carry `X-Telegram-Bot-Api-Secret-Token` equal to TELEGRAM
 PTB's own `Update.de_json` (no polling Application); text messages of private chats and button
 taps (callback queries, each answered so the client stops spinning) become turns, and the user's
 `language_code` goes into the metadata as `locale`, so the first reply can already be in their
-language. Telegram's "/start" (the first message of every chat) is handed to Rasa as the
-`/greet` intent. Group chats are ignored: account matters are not discussed in front of others.
+language; `first_name`, `last_name` and `username` go in as the customer's profile (shown to
+agents in the console, type-checked and bounded: PTB keeps whatever types a body carries).
+Telegram's "/start" (the first message of every chat) is handed to Rasa as the `/greet` intent.
+Group chats are ignored: account matters are not discussed in front of others.
 
 Replies: `Bot.send_message` with Rasa buttons as an inline keyboard. A payload longer than
 Telegram's 64-byte callback_data travels as its option number and is mapped back on the tap.
@@ -29,7 +31,7 @@ from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from telegram import Bot, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update, User
 from telegram.error import TelegramError
 from telegram.request import HTTPXRequest
 
@@ -39,6 +41,7 @@ from connectors.turns import (
     TELEGRAM,
     ChoiceMemory,
     Incoming,
+    Profile,
     TurnScheduler,
     choices_from_buttons,
 )
@@ -70,6 +73,13 @@ MAX_INCOMING_CHARS = 4096
 MAX_CALLBACK_DATA_BYTES = 64
 
 
+def profile_of(user: User | None) -> Profile | None:
+    """The customer's names and handle as Telegram gives them (`from` of the message or tap)."""
+    if user is None:
+        return None
+    return Profile.checked(user.first_name, user.last_name, username=user.username)
+
+
 def parse_update(update: Update) -> Incoming | None:
     """The customer message in an update, or None for anything the assistant doesn't handle."""
     query = update.callback_query
@@ -79,7 +89,12 @@ def parse_update(update: Update) -> Incoming | None:
             return None
         chat_id = chat.id if chat is not None else query.from_user.id
         return Incoming.checked(
-            chat_id, query.data, query.id, MAX_INCOMING_CHARS, locale=query.from_user.language_code
+            chat_id,
+            query.data,
+            query.id,
+            MAX_INCOMING_CHARS,
+            locale=query.from_user.language_code,
+            profile=profile_of(query.from_user),
         )
     message = update.message
     if message is not None and message.text is not None and not isinstance(message.text, str):
@@ -96,6 +111,7 @@ def parse_update(update: Update) -> Incoming | None:
         message.message_id,
         MAX_INCOMING_CHARS,
         locale=message.from_user.language_code if message.from_user else None,
+        profile=profile_of(message.from_user),
     )
 
 

@@ -11,14 +11,16 @@ Kept here:
 - A redelivered message (same conversation, same platform message id) is processed once.
 - Customer text goes through `bot.redaction.redact_credentials` before a `UserMessage` exists.
 - Metadata on every user message: `channel`, `platform_message_id` and, when the platform
-  says it, `locale`; `cut_from` when the message was longer than the platform allows, in
-  which case the customer is told, in their language, after the reply.
+  says it, `locale` and the customer's `display_name` and `username` (`Profile`: shown to agents
+  in the console, never logged); `cut_from` when the message was longer than the platform
+  allows, in which case the customer is told, in their language, after the reply.
 - Options a platform cannot show as buttons become numbered text; `ChoiceMemory` turns the
   customer's "2" back into the second option's payload.
 """
 
 import asyncio
 import logging
+import re
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -49,11 +51,56 @@ PLATFORM_CHANNELS = (MESSENGER, TWITTER, TELEGRAM)
 CUT_RESPONSE = "utter_message_cut"
 # Platform message ids and button payloads are short; anything longer is not the platform's.
 MAX_MESSAGE_ID_CHARS = 256
+# A display name as the console shows it (Telegram's first and last names are 64 each, X's 50).
+MAX_NAME_CHARS = 128
+MAX_LOCALE_CHARS = 16
+# Telegram usernames are 5-32 and X screen names 1-15 of these characters.
+_USERNAME = re.compile(r"[A-Za-z0-9_]{1,32}")
 
 
 def namespaced(channel: str, platform_user_id: str) -> str:
     """The Rasa conversation id of a platform user: `<channel>:<platform id>`."""
     return f"{channel}:{platform_user_id}"
+
+
+def display_text(value: Any, limit: int = MAX_NAME_CHARS) -> str | None:
+    """A name a platform gives, as one clean line of at most `limit` characters, or None when it
+    is not text: payloads are never trusted to have their documented shape (cut before cleaning,
+    so a forged megabyte costs nothing; lone surrogates and control characters repaired, any
+    run of spaces or line breaks made one space)."""
+    if not isinstance(value, str):
+        return None
+    text = " ".join(clean_text(value[: limit * 2]).split())[:limit].strip()
+    return text or None
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a platform says about the customer, checked: shown to agents in the console's
+    customer panel, never logged (names are customer data)."""
+
+    name: str | None = None
+    username: str | None = None
+
+    @classmethod
+    def checked(cls, *names: Any, username: Any = None) -> Optional["Profile"]:
+        """The profile from the platform's name parts (first and last name, or one full name)
+        and handle, each type-checked and bounded; None when none of them is usable."""
+        parts = [part for part in (display_text(name) for name in names) if part]
+        name = display_text(" ".join(parts)) if parts else None
+        handle = username.removeprefix("@") if isinstance(username, str) else None
+        handle = handle if handle and _USERNAME.fullmatch(handle) else None
+        return cls(name, handle) if name or handle else None
+
+    def metadata(self) -> dict[str, str]:
+        """The message metadata keys the console reads (services.console.summaries)."""
+        found = {"display_name": self.name, "username": self.username}
+        return {key: value for key, value in found.items() if value}
+
+
+def checked_locale(value: Any) -> str | None:
+    """A platform's locale ("ru", "fr_FR") as text, bounded, or None when it is not text."""
+    return clean_text(value)[:MAX_LOCALE_CHARS] if isinstance(value, str) and value else None
 
 
 @dataclass(frozen=True)
@@ -72,10 +119,17 @@ class Incoming:
     cut_from: int | None = None
     # The platform's limit the text was checked against (what the cut notice quotes).
     limit: int = field(default=0, compare=False)
+    profile: Profile | None = None
 
     @classmethod
     def checked(
-        cls, user_id: Any, text: Any, message_id: Any, limit: int, locale: Any = None
+        cls,
+        user_id: Any,
+        text: Any,
+        message_id: Any,
+        limit: int,
+        locale: Any = None,
+        profile: Profile | None = None,
     ) -> Optional["Incoming"]:
         """The message when every field has the platform's type and shape, else None.
 
@@ -98,9 +152,10 @@ class Incoming:
             user_id=conversation,
             text=kept,
             message_id=message_id,
-            locale=clean_text(locale)[:16] if isinstance(locale, str) and locale else None,
+            locale=checked_locale(locale),
             cut_from=cut_from,
             limit=limit,
+            profile=profile,
         )
 
 
@@ -199,6 +254,8 @@ def user_message(
     metadata: dict[str, Any] = {"channel": channel, "platform_message_id": incoming.message_id}
     if incoming.locale:
         metadata["locale"] = incoming.locale
+    if incoming.profile is not None:
+        metadata.update(incoming.profile.metadata())
     if incoming.cut_from is not None:
         metadata["cut_from"] = incoming.cut_from
     return UserMessage(text, output, conversation_id, input_channel=channel, metadata=metadata)
@@ -258,7 +315,8 @@ class TurnScheduler:
 
     Drops a redelivered message (same conversation and platform message id), then queues the
     turn behind the conversation's earlier ones; `before` runs first (a typing indicator, the
-    answer to a button tap).
+    answer to a button tap), then `complete`, which may add what the platform tells about the
+    customer elsewhere (Messenger's profile, connectors.messenger.Profiles).
     """
 
     def __init__(self, channel: str, choices: ChoiceMemory) -> None:
@@ -274,6 +332,7 @@ class TurnScheduler:
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
         before: Callable[[], Awaitable[None]] | None = None,
         agent: Optional["Agent"] = None,
+        complete: Callable[[Incoming], Awaitable[Incoming]] | None = None,
     ) -> bool:
         """Schedules the turn; False when the message was a duplicate. `agent` (the request's
         `app.ctx.agent`) lets a cut message be followed by the notice in the right language."""
@@ -284,7 +343,8 @@ class TurnScheduler:
         async def turn() -> None:
             if before is not None:
                 await before()
-            message = user_message(incoming, self._channel, output, self._choices)
+            completed = incoming if complete is None else await complete(incoming)
+            message = user_message(completed, self._channel, output, self._choices)
             await on_new_message(message)
             if incoming.cut_from is not None and agent is not None:
                 await tell_cut(agent, message, incoming.limit)

@@ -9,7 +9,9 @@ shape X sends (letters, digits and the base64/UUID punctuation, at most 256 char
 `x-twitter-webhooks-signature`, the base64 HMAC-SHA256 of the raw body with the consumer secret,
 checked here in constant time (403 when missing or wrong). `direct_message_events` are parsed
 with their HTML entities unescaped; the account's own DMs (X delivers those too) are skipped; a
-quick-reply tap's metadata is taken as the payload.
+quick-reply tap's metadata is taken as the payload. The payload's `users` map, keyed by user id,
+gives the sender's `name` and `screen_name`: they go into the metadata as the customer's profile
+(shown to agents in the console; type-checked and bounded, never logged).
 
 Replies go through tweepy. The v2 DM endpoint (the default) has no quick replies, so options
 become a numbered list the customer answers with the number; with TWITTER_DM_API=v1.1 (for access
@@ -44,6 +46,7 @@ from connectors.turns import (
     Choice,
     ChoiceMemory,
     Incoming,
+    Profile,
     TurnScheduler,
     choices_from_buttons,
 )
@@ -122,12 +125,14 @@ def parse_events(payload: dict[str, Any]) -> list[Incoming]:
             else (html.unescape(raw_text) if isinstance(raw_text, str) else None)
         )
         user = users.get(sender_id) if isinstance(sender_id, str) else None
+        user = user if isinstance(user, dict) else {}
         incoming = Incoming.checked(
             sender_id,
             text,
             event.get("id"),
             MAX_INCOMING_CHARS,
-            locale=user.get("lang") if isinstance(user, dict) else None,
+            locale=user.get("lang"),
+            profile=Profile.checked(user.get("name"), username=user.get("screen_name")),
         )
         if incoming is not None:
             found.append(incoming)

@@ -105,6 +105,27 @@ class Stack:
         )
         response.raise_for_status()
 
+    def telegram(self, chat_id: int, text: str, sender: dict) -> None:
+        """A customer message on Telegram from `sender` (the Bot API's User: first_name, ...),
+        with the webhook's secret token as Telegram sends it."""
+        update = {
+            "update_id": time.monotonic_ns() % 10**9,
+            "message": {
+                "message_id": time.monotonic_ns() % 10**9,
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private"},
+                "from": {"id": chat_id, "is_bot": False, **sender},
+                "text": text,
+            },
+        }
+        response = httpx.post(
+            f"{self.rasa_url}/webhooks/telegram/webhook",
+            json=update,
+            timeout=30,
+            headers={"X-Telegram-Bot-Api-Secret-Token": PLATFORM_SECRETS["TELEGRAM_WEBHOOK_SECRET"]},
+        )
+        response.raise_for_status()
+
     def say(self, sender: str, text: str) -> list:
         """A customer message on the REST channel; returns the assistant's replies."""
         response = httpx.post(

@@ -87,6 +87,10 @@ class FakePlatforms:
 
     def __init__(self) -> None:
         self.graph = Recorder()
+        # The User Profile API: the answer per PSID (a dict of Graph's documented fields, of which
+        # the requested ones are sent; any other JSON value is sent as it is), and the lookups made.
+        self.profiles: dict[str, Any] = {}
+        self.profile_lookups = Recorder()
         self.twitter = Recorder()
         self.telegram = Recorder()
         self.ports: dict[str, int] = {}
@@ -138,8 +142,33 @@ class FakePlatforms:
             recipient = body.get("recipient", {}).get("id")
             return web.json_response({"recipient_id": recipient, "message_id": "m_fake"})
 
+        async def profile(request: web.Request) -> web.Response:
+            psid = request.match_info["psid"]
+            delay = self.profile_lookups.add(
+                {"path": request.path, "query": dict(request.query), "psid": psid, "time": time.monotonic()}
+            )
+            await asyncio.sleep(delay)
+            proof = hmac.new(
+                SECRETS["MESSENGER_APP_SECRET"].encode(),
+                SECRETS["MESSENGER_PAGE_ACCESS_TOKEN"].encode(),
+                hashlib.sha256,
+            ).hexdigest()
+            if (request.query.get("access_token"), request.query.get("appsecret_proof")) != (
+                SECRETS["MESSENGER_PAGE_ACCESS_TOKEN"],
+                proof,
+            ):
+                return _graph_error(190, "OAuthException", "Invalid OAuth access token.")
+            if psid not in self.profiles:
+                return _graph_error(100, "GraphMethodException", "Unsupported get request.", subcode=33)
+            fields = request.query.get("fields", "").split(",")
+            answer = self.profiles[psid]
+            if isinstance(answer, dict):
+                answer = {"id": psid, **{key: value for key, value in answer.items() if key in fields}}
+            return web.json_response(answer)
+
         app = web.Application()
         app.router.add_post("/{version}/me/messages", messages)
+        app.router.add_get("/{version}/{psid}", profile)
         return app
 
     def _twitter_app(self) -> web.Application:
@@ -198,3 +227,11 @@ class FakePlatforms:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", method)
         return app
+
+
+def _graph_error(code: int, kind: str, message: str, subcode: int | None = None) -> web.Response:
+    """A Graph API error answer in its documented shape (HTTP 400)."""
+    error: dict[str, Any] = {"message": message, "type": kind, "code": code, "fbtrace_id": "AbCdEfGh"}
+    if subcode is not None:
+        error["error_subcode"] = subcode
+    return web.json_response({"error": error}, status=400)

@@ -20,7 +20,7 @@ from services.accounts.idempotency import idempotent
 from services.accounts.mail import read_outbox, send_if_account_exists
 from services.accounts.openapi import MAX_CONVERSATION_ID, openapi_document
 from services.accounts.ratelimit import REQUESTER_HEADER, claim_fresh_email, count_conversation_request
-from services.accounts.tickets import open_ticket, read_ticket
+from services.accounts.tickets import ANSWER_BY_EMAIL, answer_by_email, open_ticket, read_ticket
 from services.accounts.validation import email_value, json_body
 
 v1 = Blueprint("v1", url_prefix="/v1")
@@ -102,6 +102,18 @@ async def create_support_ticket(request: Request) -> HTTPResponse:
     with request.app.ctx.engine.begin() as conn:
         ticket_id = open_ticket(conn, fields)
     return json({"id": ticket_id}, status=201)
+
+
+@v1.post("/support-tickets/<ticket_id:str>/answer-by-email", unquote=True)
+@idempotent
+async def record_answer_by_email(request: Request, ticket_id: str) -> HTTPResponse:
+    """The customer wants the ticket answered by email (issue 14): recorded on the ticket."""
+    body = json_body(request, "AnswerByEmail")
+    email = email_value(body["email"]) if "email" in body else None
+    with request.app.ctx.engine.begin() as conn:
+        if not answer_by_email(conn, ticket_id, email):
+            raise ApiError(404, "not_found")
+    return json({"id": ticket_id, "answer_by": ANSWER_BY_EMAIL})
 
 
 @v1.get("/support-tickets/<ticket_id:str>", unquote=True)

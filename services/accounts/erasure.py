@@ -38,7 +38,11 @@ def erase(conn: Connection, conversation_ids: Iterable[str], emails: Iterable[st
     if ids or addresses:
         counts["support_tickets"] = conn.execute(
             delete(support_tickets).where(
-                or_(support_tickets.c.conversation_id.in_(ids), support_tickets.c.email.in_(addresses))
+                or_(
+                    support_tickets.c.conversation_id.in_(ids),
+                    support_tickets.c.email.in_(addresses),
+                    support_tickets.c.answer_email.in_(addresses),
+                )
             )
         ).rowcount
     if addresses:

@@ -54,6 +54,7 @@ REQUEST_SCHEMAS: dict[str, Schema] = {
             "summary": _text(4000),
         },
     ),
+    "AnswerByEmail": _object([], {"email": _EMAIL}),
     "Erasure": _object(
         [],
         {
@@ -97,7 +98,16 @@ _RESPONSE_SCHEMAS: dict[str, Schema] = {
             "language": {"type": "string", "enum": list(LANGUAGES)},
             "summary": {"type": "string", "description": "Credentials are redacted before storage."},
             "created_at": _TIMESTAMP,
+            "answer_by": {
+                "type": "string",
+                "enum": ["email"],
+                "description": "Set when the customer asked for the answer by email instead of the chat.",
+            },
+            "answer_email": {"type": "string", "description": "Where the customer wants that answer."},
         },
+    ),
+    "AnswerRecorded": _object(
+        ["id", "answer_by"], {"id": _TICKET_ID, "answer_by": {"type": "string", "enum": ["email"]}}
     ),
     "OutboxEmail": _object(
         ["to", "from", "kind", "subject", "created_at", "link"],
@@ -310,6 +320,29 @@ def _paths() -> Schema:
                     },
                     "400": _BAD_REQUEST,
                     "401": _UNAUTHORIZED,
+                    "422": _json("Not an email address, or a reused idempotency key.", "TicketRefused"),
+                },
+            }
+        },
+        "/v1/support-tickets/{id}/answer-by-email": {
+            "post": {
+                "operationId": "record_answer_by_email",
+                "summary": "Record that the ticket's customer wants the answer by email.",
+                "description": (
+                    "With `email`, the address to answer at (replacing one recorded before); without "
+                    "it, an address recorded before is kept. Accounts are not looked at: the answer "
+                    "is the same whether or not the address has one."
+                ),
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+                    _IDEMPOTENCY_KEY,
+                ],
+                "requestBody": _body("AnswerByEmail"),
+                "responses": {
+                    "200": _json("Recorded.", "AnswerRecorded"),
+                    "400": _BAD_REQUEST,
+                    "401": _UNAUTHORIZED,
+                    "404": _json("No such ticket.", "NotFound"),
                     "422": _json("Not an email address, or a reused idempotency key.", "TicketRefused"),
                 },
             }

@@ -128,6 +128,10 @@ support_tickets = Table(
     Column("language", String(8), nullable=False),
     Column("summary", Text, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # How the customer wants the answer when not in the chat: "email" (issue 14's "answer by
+    # email" while waiting for a person), and the address they gave for it, if they gave one.
+    Column("answer_by", String(16), nullable=True),
+    Column("answer_email", String(320), nullable=True),
 )
 
 

@@ -3,13 +3,17 @@
 A summary is written from the conversation, where customers sometimes paste
 passwords; it is redacted (`bot.redaction`) before it is stored, so a ticket
 never carries a credential to an agent's screen.
+
+A customer waiting for a person may ask for the answer by email instead: the ticket then records
+it (`answer_by` "email") with the address they gave, if any. Nothing about accounts is looked at,
+so the answer says nothing about whether that address has one.
 """
 
 import secrets
 import string
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from bot.redaction import redact_credentials
@@ -19,6 +23,8 @@ from services.accounts.storage import support_tickets, utcnow
 _ID_ALPHABET = string.ascii_uppercase + string.digits
 _ID_LENGTH = 10
 _FIELDS = ("topic", "channel", "conversation_id", "email", "language", "summary")
+_ANSWER_FIELDS = ("answer_by", "answer_email")
+ANSWER_BY_EMAIL = "email"
 
 
 def open_ticket(conn: Connection, fields: dict[str, Any]) -> str:
@@ -30,11 +36,22 @@ def open_ticket(conn: Connection, fields: dict[str, Any]) -> str:
     return ticket_id
 
 
+def answer_by_email(conn: Connection, ticket_id: str, email: str | None) -> bool:
+    """Records that the ticket's customer wants the answer by email (at `email`, when given; an
+    address given before is kept when none is given now); False when there is no such ticket."""
+    values: dict[str, Any] = {"answer_by": ANSWER_BY_EMAIL}
+    if email is not None:
+        values["answer_email"] = email
+    changed = conn.execute(update(support_tickets).where(support_tickets.c.id == ticket_id).values(**values))
+    return changed.rowcount == 1
+
+
 def read_ticket(conn: Connection, ticket_id: str) -> dict[str, Any] | None:
     """The ticket as the API shows it, or None."""
     row = conn.execute(select(support_tickets).where(support_tickets.c.id == ticket_id)).first()
     if row is None:
         return None
-    ticket = {name: getattr(row, name) for name in ("id",) + _FIELDS if getattr(row, name) is not None}
+    shown = ("id",) + _FIELDS + _ANSWER_FIELDS
+    ticket = {name: getattr(row, name) for name in shown if getattr(row, name) is not None}
     ticket["created_at"] = row.created_at.isoformat()
     return ticket

@@ -124,6 +124,7 @@ summaries = Table(
     Column("customer_key", String(64)),  # sha256 of that address: the same customer's other conversations
     Column("ticket", String(32)),
     Column("locale", String(16)),  # the platform's locale, where it gives one
+    Column("display_name", String(160)),  # the platform's name for the customer, where it gives one
     Column("first_agent_reply_at", Float),  # for the team's first-response time
     Column("first_agent", String(64)),  # the agent who answered first
     Column("satisfaction", Integer),  # the customer's 1-5 answer to the satisfaction question

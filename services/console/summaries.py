@@ -17,6 +17,10 @@ conversation are not scored: the assistant does not act on what NLU made of them
 (bot.policies.holding, or Rasa paused), so they count neither as intents nor as fallbacks
 nor towards low confidence. Reminders' external intents (`EXTERNAL_…`) are no customer
 messages at all.
+
+The customer's display name is what a platform itself said (the connectors put Messenger's,
+X's and Telegram's names in the message metadata as `display_name` and `username`); the REST
+channel's metadata is whatever its caller claims, so a REST message never names the customer.
 """
 
 import hashlib
@@ -36,6 +40,9 @@ HANDOFF_STATES = ("waiting", "taken", "returned", WITHDRAWN, BY_EMAIL)
 HANDOFF_REASONS = {"request_human": "asked", FALLBACK_INTENT: "not_understood"}
 EXTERNAL_PREFIX = "EXTERNAL_"
 PREVIEW_CHARACTERS = 140
+# Channels whose connector, not the caller, writes the customer's name (connectors.turns).
+NAMED_CHANNELS = ("messenger", "twitter", "telegram")
+DISPLAY_NAME_CHARACTERS = 160
 MAX_SEARCH_CHARACTERS = 20000
 
 Summary = dict[str, Any]
@@ -85,6 +92,7 @@ def new_summary(event: TrackerEvent) -> Summary:
         "customer_key": None,
         "ticket": None,
         "locale": None,
+        "display_name": None,
         "first_agent_reply_at": None,
         "first_agent": None,
         "satisfaction": None,
@@ -113,6 +121,18 @@ def mask_email(address: str) -> str:
 def customer_key(address: str) -> str:
     """One customer's conversations found together without storing their address in clear."""
     return hashlib.sha256(address.strip().lower().encode("utf-8")).hexdigest()
+
+
+def display_name(metadata: dict[str, Any]) -> str | None:
+    """The name a platform gave with a message, with the handle: "Anna Petrova (@anna_p)";
+    None for a REST message or when the metadata has no name of the right type."""
+    if metadata.get("channel") not in NAMED_CHANNELS:
+        return None
+    name, username = metadata.get("display_name"), metadata.get("username")
+    name = " ".join(name.split()) if isinstance(name, str) else ""
+    handle = f"@{username.strip()}" if isinstance(username, str) and username.strip() else ""
+    shown = f"{name} ({handle})" if name and handle else name or handle
+    return shown[:DISPLAY_NAME_CHARACTERS] or None
 
 
 def held_for_person(summary: Summary) -> bool:
@@ -145,6 +165,9 @@ def _fold_user(summary: Summary, data: dict[str, Any], timestamp: float, low_con
         summary["last_message_at"] = timestamp
     if metadata.get("locale") and not summary["locale"]:
         summary["locale"] = str(metadata["locale"])[:16]
+    shown_name = display_name(metadata)
+    if shown_name:  # the latest: a customer may rename themselves
+        summary["display_name"] = shown_name
     if held_for_person(summary):
         _append_search_text(summary, text)
         return None

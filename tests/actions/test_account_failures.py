@@ -5,21 +5,15 @@ calls it, with its account API pointed at a scripted loopback server (500,
 slow, 429) or at a port where nothing listens.
 """
 
-import dataclasses
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+from action_calls import ROOT, actions_calling, call
+from action_calls import slots_set as slots
 from rasa.shared.core.domain import Domain
-from support import free_port, running
-
-from ops.services import action_server as actions_spec
-
-ROOT = Path(__file__).resolve().parents[2]
+from support import free_port
 
 
 @pytest.fixture(scope="module")
@@ -27,59 +21,10 @@ def domain() -> dict[str, Any]:
     return Domain.load(str(ROOT / "domain.yml")).as_dict()
 
 
-@contextmanager
-def actions_calling(api_url: str) -> Iterator[str]:
-    """rasa-sdk serving actions/ as `make run` starts it, its account API at `api_url`."""
-    port = str(free_port())
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "ACCOUNT_API_URL": api_url,
-        "ACCOUNT_API_TOKEN": "t" * 20,
-        "ACCOUNT_API_TIMEOUT": "1",
-    }
-    with running([dataclasses.replace(actions_spec(env, port), cwd=str(ROOT))], env):
-        yield f"http://127.0.0.1:{port}"
-
-
 @pytest.fixture
 def action_server(scripted_server) -> Iterator[str]:
     with actions_calling(scripted_server.url) as url:
         yield url
-
-
-def call(url: str, action: str, domain: dict[str, Any]) -> dict[str, Any]:
-    tracker = {
-        "sender_id": "failure-test",
-        "slots": {"email": "anna@example.com", "language": "fr", "email_confirmed": True},
-        "latest_message": {
-            "text": "/affirm",
-            "intent": {"name": "affirm"},
-            "entities": [],
-            "message_id": f"m-{time.monotonic_ns()}",
-        },
-        "events": [],
-        "paused": False,
-        "followup_action": None,
-        "active_loop": {},
-        "latest_action_name": "action_listen",
-    }
-    response = httpx.post(
-        f"{url}/webhook",
-        json={
-            "next_action": action,
-            "sender_id": "failure-test",
-            "tracker": tracker,
-            "domain": domain,
-            "version": "3.6.2",
-        },
-        timeout=30,
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def slots(answer: dict[str, Any]) -> dict[str, Any]:
-    return {e["name"]: e["value"] for e in answer["events"] if e["event"] == "slot"}
 
 
 @pytest.mark.parametrize("action", ["action_send_password_reset", "action_send_device_confirmation"])

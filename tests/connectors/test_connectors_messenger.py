@@ -293,3 +293,57 @@ def test_an_agents_reply_goes_out_with_the_human_agent_tag(rasa_server, platform
     assert (sent["messaging_type"], sent["tag"]) == ("MESSAGE_TAG", "HUMAN_AGENT")
     assistant_reply = sent_messages(platforms, psid)[0]["json"]
     assert assistant_reply["messaging_type"] == "RESPONSE" and "tag" not in assistant_reply
+
+
+def test_the_customers_profile_is_looked_up_once_and_reaches_rasa_as_metadata(
+    rasa_server, platforms, messenger_post, new_id, secrets
+):
+    """The User Profile API's documented answer: first and last name and locale, asked for once
+    per customer with the page token and appsecret_proof; the locale answers in the customer's
+    language from the first message on."""
+    psid = new_id()
+    platforms.profiles[psid] = {"first_name": "Peter", "last_name": "Chang", "locale": "en_US", "gender": "x"}
+    messenger_post(envelope(text_event(psid, "hello")))
+    replies(platforms, psid, 1)
+    messenger_post(envelope(text_event(psid, "yes")))
+    replies(platforms, psid, 2)
+    [lookup] = platforms.profile_lookups.matching(lambda r: r["psid"] == psid)
+    assert lookup["path"] == f"/v23.0/{psid}"
+    assert lookup["query"]["fields"] == "first_name,last_name,locale"
+    assert lookup["query"]["access_token"] == secrets["MESSENGER_PAGE_ACCESS_TOKEN"]
+    assert lookup["query"]["appsecret_proof"]
+    for user in rasa_server.user_events(f"messenger:{psid}"):
+        assert (user["metadata"]["display_name"], user["metadata"]["locale"]) == ("Peter Chang", "en_US")
+        assert "username" not in user["metadata"]
+    assert "Peter" not in rasa_server.log(), "names are customer data: never in a log"
+
+
+def test_a_failed_slow_or_odd_profile_lookup_never_fails_nor_holds_the_turn(
+    rasa_server, platforms, messenger_post, new_id
+):
+    failing, odd, slow = new_id(), new_id(), new_id()
+    platforms.profiles[odd] = ["not", "a", "profile"]
+    for psid in (failing, odd):  # failing: Graph's documented error answer (400, code 100)
+        messenger_post(envelope(text_event(psid, "yes")))
+        assert replies(platforms, psid, 1)[0]["text"] == "Great, carry on."
+        [user] = rasa_server.user_events(f"messenger:{psid}")
+        assert "display_name" not in user["metadata"] and "locale" not in user["metadata"]
+
+    # slower than MESSENGER_PROFILE_TIMEOUT (2 s), within CONNECTOR_SEND_TIMEOUT (5 s): the reply
+    # goes out before the profile arrives, and the customer's next message carries it
+    platforms.profiles[slow] = {"first_name": "Анна", "last_name": "Петрова", "locale": "ru_RU"}
+    platforms.profile_lookups.delays.append(3.5)
+    messenger_post(envelope(text_event(slow, "yes")))
+    [reply] = platforms.graph.wait_for(
+        lambda r: r["json"].get("recipient", {}).get("id") == slow and "message" in r["json"]
+    )
+    [lookup] = platforms.profile_lookups.wait_for(lambda r: r["psid"] == slow)
+    assert reply["time"] < lookup["time"] + 3.5, "the turn did not wait for the slow lookup"
+    [first] = rasa_server.user_events(f"messenger:{slow}")
+    assert "display_name" not in first["metadata"]
+    time.sleep(max(0.0, lookup["time"] + 4.0 - time.monotonic()))
+    messenger_post(envelope(text_event(slow, "no")))
+    replies(platforms, slow, 2)
+    second = rasa_server.user_events(f"messenger:{slow}")[1]
+    assert (second["metadata"]["display_name"], second["metadata"]["locale"]) == ("Анна Петрова", "ru_RU")
+    assert len(platforms.profile_lookups.matching(lambda r: r["psid"] == slow)) == 1

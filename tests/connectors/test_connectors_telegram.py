@@ -71,7 +71,9 @@ def test_message_gets_reply_with_inline_keyboard_and_locale_metadata(
     rasa_server, platforms, telegram_post, new_id, secrets
 ):
     chat = new_id()
-    assert telegram_post(message_update(chat, "hello", language="ru")).status_code == 200
+    update = message_update(chat, "hello", language="ru")
+    update["message"]["from"].update({"first_name": "Иван", "last_name": "Петров", "username": "ivan_p"})
+    assert telegram_post(update).status_code == 200
     [fields] = sent(platforms, chat, 1)
     [request] = calls(platforms, chat)
     assert request["token"] == secrets["TELEGRAM_BOT_TOKEN"]
@@ -87,6 +89,7 @@ def test_message_gets_reply_with_inline_keyboard_and_locale_metadata(
     assert user["input_channel"] == "telegram"
     assert user["metadata"]["channel"] == "telegram"
     assert user["metadata"]["locale"] == "ru"
+    assert (user["metadata"]["display_name"], user["metadata"]["username"]) == ("Иван Петров", "ivan_p")
     assert user["metadata"]["platform_message_id"]
     # the first message's metadata is what a custom action_session_start reads the language from
     assert rasa_server.tracker(f"telegram:{chat}")["slots"]["session_started_metadata"]["locale"] == "ru"

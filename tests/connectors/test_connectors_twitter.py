@@ -83,7 +83,7 @@ def test_text_is_unescaped_quick_reply_metadata_used_and_own_dms_skipped(
     own = dm_event(BOT_ID, "hello")
     own["message_create"]["target"]["recipient_id"] = user
     body = activity(own, dm_event(user, "Hello World &amp; good wishes.", event_id=f"e1{user}"))
-    body["users"] = {user: {"id": user, "screen_name": "someone", "lang": "fr"}}
+    body["users"] = {user: {"id": user, "name": "Zoë <b>Martin</b>", "screen_name": "someone", "lang": "fr"}}
     twitter_post(body)
     replies(platforms, user, 1)
     twitter_post(activity(dm_event(user, "Yes", metadata="/affirm")))
@@ -93,6 +93,7 @@ def test_text_is_unescaped_quick_reply_metadata_used_and_own_dms_skipped(
     assert [e["text"] for e in events] == ["Hello World & good wishes.", "/affirm"]
     meta = events[0]["metadata"]
     assert (meta["channel"], meta["platform_message_id"], meta["locale"]) == ("twitter", f"e1{user}", "fr")
+    assert (meta["display_name"], meta["username"]) == ("Zoë <b>Martin</b>", "someone")  # shown escaped
     assert events[0]["input_channel"] == "twitter"
     assert not sent_to(platforms, BOT_ID)
     assert rasa_server.user_events(f"twitter:{BOT_ID}") == []

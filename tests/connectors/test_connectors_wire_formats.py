@@ -11,7 +11,7 @@ from bot.runtime.log_scrubber import protect_secrets
 from connectors import messenger, telegram, twitter
 from connectors.output import split_text
 from connectors.rest import RestInput, in_platform_namespace
-from connectors.turns import Choice, ChoiceMemory, Incoming, numbered_text
+from connectors.turns import Choice, ChoiceMemory, Incoming, Profile, numbered_text
 from connectors.webhook import ChannelConfigurationError, Limits
 
 CHANNEL_VARIABLES = (
@@ -19,6 +19,7 @@ CHANNEL_VARIABLES = (
     + twitter.REQUIRED_VARIABLES
     + telegram.REQUIRED_VARIABLES
     + ("REST_CHANNEL_TOKEN", "TWITTER_DM_API", "CONNECTOR_MAX_BODY_BYTES", "CONNECTOR_SEND_TIMEOUT")
+    + ("MESSENGER_PROFILE_LOOKUP", "MESSENGER_PROFILE_TIMEOUT")
 )
 
 
@@ -140,7 +141,12 @@ def test_x_sample_direct_message_is_unescaped():
         },
     }  # noqa: E501
     assert twitter.parse_events(payload) == [
-        Incoming(user_id="272953809", text="Hello World & good wishes.", message_id="958501034212564996")
+        Incoming(
+            user_id="272953809",
+            text="Hello World & good wishes.",
+            message_id="958501034212564996",
+            profile=Profile(name="Nicolas Pottier", username="nicpottier"),
+        )
     ]
     payload["for_user_id"] = "272953809"  # seen from the sender's side it is its own DM
     assert twitter.parse_events(payload) == []
@@ -186,11 +192,12 @@ def test_telegram_sample_updates_parse_with_ptb():
             "inline_message_id": "1234csdbsk4839",
         },
     }  # noqa: E501
+    names = Profile(name="Test Firstname Test Lastname", username="Testusername")
     assert telegram.parse_update(Update.de_json(message, bot)) == Incoming(
-        user_id="1111111", text="/greet", message_id="1365"
+        user_id="1111111", text="/greet", message_id="1365", profile=names
     )
     assert telegram.parse_update(Update.de_json(callback, bot)) == Incoming(
-        user_id="1111111", text="Data from button callback", message_id="4382bfdwdsb323b2d9"
+        user_id="1111111", text="Data from button callback", message_id="4382bfdwdsb323b2d9", profile=names
     )
     message["message"]["from"]["language_code"] = "fr"
     message["message"]["text"] = "Bonjour"
@@ -226,6 +233,60 @@ def test_parsers_never_crash_on_odd_shapes():
             },
         ):
             twitter.parse_events(payload)
+
+
+def test_display_names_are_type_checked_bounded_and_cleaned_whatever_the_platform_sends():
+    bot = Bot("123:ABC")
+    for odd in ODD_VALUES:
+        user = {"name": odd, "screen_name": odd}
+        payload = {
+            "users": {"7": user},
+            "direct_message_events": [
+                {
+                    "type": "message_create",
+                    "id": "1",
+                    "message_create": {"sender_id": "7", "message_data": {"text": "hi"}},
+                }
+            ],
+        }
+        [incoming] = twitter.parse_events(payload)
+        assert incoming.profile in (None, Profile(name="x", username="x"))
+        update = {
+            "update_id": 1,
+            "message": {
+                "message_id": 2,
+                "date": 1441645532,
+                "chat": {"id": 7, "type": "private"},
+                "from": {"id": 7, "is_bot": False, "first_name": odd, "last_name": odd, "username": odd},
+                "text": "hi",
+            },
+        }
+        try:
+            parsed = telegram.parse_update(Update.de_json(update, bot))
+        except TypeError:
+            continue  # PTB refuses some shapes itself (the webhook answers 400)
+        assert parsed is not None and parsed.profile in (None, Profile(name="x x", username="x"))
+    # a forged megabyte, lone surrogates, control characters and line breaks: one clean, short line
+    forged = Profile.checked(
+        "Zoë\ud800\x00\n\n  O'Brien" + "e" * 1_000_000, "<b>Smith</b>", username="@evil name"
+    )
+    assert forged is not None and forged.username is None
+    assert forged.name is not None and len(forged.name) == 128
+    assert forged.name.startswith("Zoë\ufffd O'Brien") and "\x00" not in forged.name
+    assert Profile.checked(None, "", "   ", username=42) is None
+    assert Profile.checked("Анна", None, username="@anna_petrova").metadata() == {
+        "display_name": "Анна",
+        "username": "anna_petrova",
+    }
+
+
+def test_a_messenger_profile_answer_gives_names_and_locale_only_in_its_documented_shape():
+    answer = b'{"first_name": "Peter", "last_name": "Chang", "locale": "en_US", "id": "5678"}'
+    assert messenger.profile_from_answer(answer) == (Profile(name="Peter Chang"), "en_US")
+    error = b'{"error": {"message": "Unsupported get request.", "type": "GraphMethodException", "code": 100}}'
+    assert messenger.profile_from_answer(error) == (None, None)
+    for odd in (b"[]", b"not json", b'{"first_name": 5, "last_name": ["x"], "locale": {}}', b"[" * 50):
+        assert messenger.profile_from_answer(odd) == (None, None)
 
 
 # --- rendering ----------------------------------------------------------------------------
@@ -325,6 +386,12 @@ def test_partial_variables_and_bad_values_fail_with_a_clear_error(no_channel_env
     no_channel_env.setenv("TELEGRAM_WEBHOOK_SECRET", "has spaces and !")
     with pytest.raises(ChannelConfigurationError, match="TELEGRAM_WEBHOOK_SECRET must be"):
         telegram.TelegramInput.from_credentials(None)
+
+    for variable, value in (("MESSENGER_PROFILE_TIMEOUT", "soon"), ("MESSENGER_PROFILE_LOOKUP", "yes")):
+        with no_channel_env.context() as patched:
+            patched.setenv(variable, value)
+            with pytest.raises(ChannelConfigurationError, match=variable):
+                messenger.MessengerInput.from_credentials(None)
 
     no_channel_env.setenv("CONNECTOR_MAX_BODY_BYTES", "lots")
     with pytest.raises(ChannelConfigurationError, match="CONNECTOR_MAX_BODY_BYTES"):

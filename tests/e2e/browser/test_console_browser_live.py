@@ -95,6 +95,12 @@ def test_a_handoff_appears_in_an_open_queue_without_reload(stack, pages) -> None
             for text in texts:
                 stack.say(other, text)
             expect(page.locator("#handoff-queue tr", has_text=other)).to_be_visible(timeout=15_000)
+        chat = 7_000_000 + uuid.uuid4().int % 10**6  # a Telegram customer, named by Telegram
+        named = {"first_name": "Ирина", "last_name": "Соколова", "username": "irina_s", "language_code": "ru"}
+        stack.telegram(chat, "соедините меня с сотрудником поддержки", named)
+        expect(page.locator("#handoff-queue tr", has_text=f"telegram:{chat}")).to_contain_text(
+            "Ирина Соколова (@irina_s)", timeout=15_000
+        )
     _shot(page, "console-queue.png")
 
 
@@ -147,6 +153,7 @@ def test_a_reply_is_sent_without_reload_and_reaches_messenger(stack, pages) -> N
     def to_customer(record: dict) -> bool:
         return record["json"].get("recipient", {}).get("id") == psid and "message" in record["json"]
 
+    stack.platforms.profiles[psid] = {"first_name": "Anna", "last_name": "Müller", "locale": "en_GB"}
     for text in ("hello", "I forgot my password", "I want to talk to a person"):
         answered = len(stack.platforms.graph.matching(to_customer))
         stack.messenger(psid, text)
@@ -181,6 +188,7 @@ def test_a_reply_is_sent_without_reload_and_reaches_messenger(stack, pages) -> N
     )[0]["json"]
     assert (sent["messaging_type"], sent["tag"]) == ("MESSAGE_TAG", "HUMAN_AGENT")
     expect(page.locator("#customer")).to_contain_text("messenger")
+    expect(page.locator("#display-name")).to_have_text("Anna Müller")
 
     # slots, actions and policies: hidden by default, shown on request, and the choice sticks
     debug = transcript.locator(".event.debug").first
@@ -191,6 +199,32 @@ def test_a_reply_is_sent_without_reload_and_reaches_messenger(stack, pages) -> N
     expect(page.locator("#transcript .event.debug").first).to_be_visible()
     page.uncheck("#show-debug")
     _shot(page, "console-transcript.png")
+
+
+def test_the_customer_panel_shows_the_name_and_locale_messenger_gives(stack, pages) -> None:
+    """Messenger's webhook has no name: the connector asks the User Profile API (the fake Graph
+    API here) once, and the console shows the name and locale, escaped, on the panel and the row."""
+    psid = str(10**15 + uuid.uuid4().int % 10**14)
+    conversation = f"messenger:{psid}"
+    stack.platforms.profiles[psid] = {"first_name": "Zoë", "last_name": "<b>O'Brien</b>", "locale": "fr_FR"}
+    stack.messenger(psid, "j'ai oublié mon mot de passe")
+    stack.platforms.graph.wait_for(
+        lambda r: r["json"].get("recipient", {}).get("id") == psid and "message" in r["json"], timeout=60
+    )
+    page = pages("alice")
+
+    def panel_named() -> bool:
+        page.goto(f"/conversation?id={conversation}")
+        return page.locator("#display-name").count() == 1
+
+    wait_for(panel_named, message="the customer's name on the panel")
+    expect(page.locator("#display-name")).to_have_text("Zoë <b>O'Brien</b>")  # as text: escaped
+    expect(page.locator("#customer b")).to_have_count(0)
+    expect(page.locator("#platform-locale")).to_have_text("fr_FR")
+    expect(page.locator("#customer")).to_contain_text("Name on messenger")
+    page.goto("/conversations")
+    expect(page.locator("#conversation-list tr", has_text=conversation)).to_contain_text("Zoë <b>O'Brien</b>")
+    assert len(stack.platforms.profile_lookups.matching(lambda r: r["psid"] == psid)) == 1
 
 
 def test_canned_replies_are_managed_by_admins_and_edited_before_sending(stack, pages) -> None:

@@ -71,7 +71,8 @@ def test_the_button_withdraws_the_request_in_french(assistant: Assistant, sender
 def test_nobody_in_time_offers_the_assistant_or_email_and_email_ends_the_wait(
     assistant: Assistant, sender: str
 ) -> None:
-    assistant.say(sender, "I want to talk to a person")
+    handed_off = texts(assistant.say(sender, "I want to talk to a person"))
+    ticket_id = handed_off.split("request #", 1)[1].split(")", 1)[0]
 
     def nobody_free_offer() -> dict | None:
         bots = [e for e in assistant.tracker(sender)["events"] if e["event"] == "bot"]
@@ -95,3 +96,42 @@ def test_nobody_in_time_offers_the_assistant_or_email_and_email_ends_the_wait(
     slots = assistant.tracker(sender)["slots"]
     assert slots["person_request"] == "by_email" and slots["email"] == "jane.doe@example.com"
     assert "I've added your message" not in texts(assistant.say(sender, "thanks"))
+    # the choice reaches the ticket the account service keeps, not only the console's queue
+    ticket = assistant.http.get(
+        f"{assistant.accounts_url}/v1/support-tickets/{ticket_id}",
+        headers={"Authorization": f"Bearer {assistant.env['ACCOUNT_API_TOKEN']}"},
+    ).json()
+    assert ticket["conversation_id"] == sender
+    assert (ticket["answer_by"], ticket["answer_email"]) == ("email", "jane.doe@example.com")
+    assert f"#{ticket_id}" in done, "the customer is told the same request"
+
+
+def test_the_answer_by_email_in_russian_is_recorded_on_the_ticket(assistant: Assistant, sender: str) -> None:
+    handed_off = texts(assistant.say(sender, "соедините меня с сотрудником поддержки"))
+    ticket_id = handed_off.split("запрос #", 1)[1].split(")", 1)[0]
+    offer = wait_for(
+        lambda: next(
+            (
+                e
+                for e in reversed(assistant.tracker(sender)["events"])
+                if e["event"] == "bot" and "никто из поддержки не освободился" in (e.get("text") or "")
+            ),
+            None,
+        ),
+        timeout=40,
+        interval=1,
+        message="the customer to be told nobody is free",
+    )
+    [by_email] = [b["payload"] for b in offer["data"]["buttons"] if b["title"] == "Ответ по почте"]
+    assert "На какой адрес" in texts(assistant.say(sender, by_email))
+    done = texts(assistant.say(sender, "ivan.petrov@example.ru"))
+    assert f"#{ticket_id}" in done and "ivan.petrov@example.ru" in done
+    ticket = assistant.http.get(
+        f"{assistant.accounts_url}/v1/support-tickets/{ticket_id}",
+        headers={"Authorization": f"Bearer {assistant.env['ACCOUNT_API_TOKEN']}"},
+    ).json()
+    assert (ticket["answer_by"], ticket["answer_email"], ticket["language"]) == (
+        "email",
+        "ivan.petrov@example.ru",
+        "ru",
+    )

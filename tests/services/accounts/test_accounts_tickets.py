@@ -74,3 +74,58 @@ def test_a_retried_ticket_with_its_key_is_opened_once(api) -> None:
     body = _ticket()
     ids = {api.post("/v1/support-tickets", json=body, headers=key).json()["id"] for _ in range(3)}
     assert len(ids) == 1
+
+
+def test_the_answer_by_email_choice_is_recorded_on_the_ticket(api) -> None:
+    """Issue 14: a customer waiting for a person chose the answer by email; the address is kept
+    when a later call gives none, replaced when one gives another; a retry with its key is one."""
+    ticket_id = api.post("/v1/support-tickets", json=_ticket(email="anna@example.com")).json()["id"]
+    assert "answer_by" not in api.get(f"/v1/support-tickets/{ticket_id}").json()
+    key = {"Idempotency-Key": f"answer:{uuid.uuid4()}"}
+    for _ in range(2):
+        recorded = api.post(
+            f"/v1/support-tickets/{ticket_id}/answer-by-email",
+            json={"email": "Anna.Work@Example.COM"},
+            headers=key,
+        )
+        assert recorded.status_code == 200 and recorded.json() == {"id": ticket_id, "answer_by": "email"}
+    ticket = api.get(f"/v1/support-tickets/{ticket_id}").json()
+    assert (ticket["answer_by"], ticket["answer_email"], ticket["email"]) == (
+        "email",
+        "anna.work@example.com",
+        "anna@example.com",
+    )
+    assert api.post(f"/v1/support-tickets/{ticket_id}/answer-by-email", json={}).status_code == 200
+    assert api.get(f"/v1/support-tickets/{ticket_id}").json()["answer_email"] == "anna.work@example.com"
+
+
+def test_answer_by_email_needs_a_ticket_and_a_well_formed_address(api) -> None:
+    missing = api.post("/v1/support-tickets/ZZZZZZZZZZ/answer-by-email", json={})
+    assert missing.status_code == 404 and missing.json() == {"error": "not_found"}
+    ticket_id = api.post("/v1/support-tickets", json=_ticket()).json()["id"]
+    url = f"/v1/support-tickets/{ticket_id}/answer-by-email"
+    assert api.post(url, json={"email": "anna at example"}).status_code == 422
+    assert api.post(url, json={"email": 5}).status_code == 400
+    assert "answer_by" not in api.get(f"/v1/support-tickets/{ticket_id}").json()
+
+
+def test_the_answer_is_the_same_whether_or_not_the_address_has_an_account(
+    api, new_email, create_account
+) -> None:
+    owner, stranger = new_email(), new_email()
+    create_account(api, owner)
+    answers = []
+    for address in (owner, stranger):
+        ticket_id = api.post("/v1/support-tickets", json=_ticket()).json()["id"]
+        answer = api.post(f"/v1/support-tickets/{ticket_id}/answer-by-email", json={"email": address})
+        answers.append((answer.status_code, answer.json()["answer_by"], sorted(answer.headers)))
+    assert answers[0] == answers[1]
+
+
+def test_erasing_an_address_erases_the_tickets_to_be_answered_at_it(api, new_email) -> None:
+    address = new_email()
+    ticket_id = api.post("/v1/support-tickets", json=_ticket()).json()["id"]
+    api.post(f"/v1/support-tickets/{ticket_id}/answer-by-email", json={"email": address})
+    erased = api.post("/v1/erasures", json={"emails": [address]}).json()
+    assert erased["support_tickets"] == 1
+    assert api.get(f"/v1/support-tickets/{ticket_id}").status_code == 404

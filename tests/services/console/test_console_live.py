@@ -170,3 +170,31 @@ def test_a_reply_after_messengers_seven_days_is_refused_and_explained(seeded) ->
             headers={"X-CSRF-Token": token},
         )
         assert refused.status_code == 409 and "more than 7 days" in refused.text
+
+
+def test_the_platforms_display_name_and_locale_are_on_the_panel_and_rows_escaped(make_console) -> None:
+    """Names come from the connectors' metadata (display_name, username): shown on the customer
+    panel and the rows, escaped; a REST caller's claimed name is never shown; never in the CSV."""
+    bare = make_console()
+    now = time.time()
+    named = "telegram:5550001"
+    bare.tracker.conversation(named, [("hello", "greet", 0.99)], start=now - 60, channel="telegram")
+    message = _user(now, "I forgot my password", "forgot_password", channel="telegram")
+    message["metadata"].update(
+        {"display_name": "Zoë <b>O'Brien</b>", "username": "zoe_ob", "locale": "fr_FR"}
+    )
+    bare.tracker.add(named, [message])
+    claimed = _user(now, "hello", "greet")
+    claimed["metadata"]["display_name"] = "Support Admin"
+    bare.tracker.add("rest-claims-a-name", [claimed])
+    with bare.console.signed_in("agent1") as client:
+        panel = client.get("/conversation", params={"id": named}).text
+        customer = panel.split('id="customer"', 1)[1].split("</section>", 1)[0]
+        assert "Zoë &lt;b&gt;O&#39;Brien&lt;/b&gt; (@zoe_ob)" in customer and "<b>O" not in customer
+        assert re.search(r'id="platform-locale">fr_FR<', customer)
+        rows = client.get("/conversations/rows").text
+        assert "Zoë &lt;b&gt;O&#39;Brien&lt;/b&gt; (@zoe_ob)" in rows
+        assert "Support Admin" not in rows
+        assert "Support Admin" not in client.get("/conversation", params={"id": "rest-claims-a-name"}).text
+        export = client.get("/conversations.csv").text
+        assert named in export and "Zoë" not in export
