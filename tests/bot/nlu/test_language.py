@@ -1,6 +1,7 @@
 """The language component: real lingua detection, sticky over short or ambiguous messages."""
 
 import time
+from pathlib import Path
 
 import pytest
 from rasa.shared.core.events import SlotSet
@@ -8,7 +9,13 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.languages import LANGUAGES
-from bot.nlu.language import LanguageGuesser, LanguageIdentifier, evidence_span, locale_language
+from bot.nlu.language import (
+    LanguageGuesser,
+    LanguageIdentifier,
+    evidence_span,
+    learn_translit_lexicon,
+    locale_language,
+)
 
 
 @pytest.fixture(scope="module")
@@ -166,6 +173,31 @@ def test_latin_words_are_not_taken_for_translit_nor_product_words_for_english(
     assert guesser.decide(text, current=None) == language
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "j arrive pas a me connecter",
+        "le site me dit invalid email or password",
+        "sur my account ca dit email already in use",
+        "le mail de reset arrive pas",
+    ],
+)
+def test_french_without_accents_or_around_product_words_is_french(
+    guesser: LanguageGuesser, text: str
+) -> None:
+    # lingua alone reads these as English (or French below the switching confidence).
+    assert guesser.decide(text, current=None) == "fr"
+    assert guesser.decide(text, current="en") == "fr"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my son set up the account and I don't know the password", "are you an AI or a person?", "le"],
+)
+def test_english_with_a_french_looking_word_stays_english(guesser: LanguageGuesser, text: str) -> None:
+    assert guesser.decide(text, current="en") in (None, "en")
+
+
 def test_the_component_answers_translit_in_russian() -> None:
     message = Message(data={"text": "zabyl parol ot akkaunta, chto delat", "metadata": {}})
     _component().process([message], DialogueStateTracker.from_events("e", [SlotSet("language", "en")]))
@@ -183,3 +215,38 @@ def test_a_100_kb_token_is_judged_in_one_pass(guesser: LanguageGuesser, token: s
     guesser.decide(token, current="en")
     evidence_span(token)
     assert time.perf_counter() - started < 2.0
+
+
+def test_the_translit_lexicon_is_learned_from_the_cyrillic_training_words() -> None:
+    learned = learn_translit_lexicon(
+        [
+            "письмо для сброса пароля не приходит",
+            "сайт пишет, что адрес уже существует",
+            "the site says the address already exists",
+            "ne prihodit pismo dlya sbrosa",  # translit: its words are not taken for English ones
+        ]
+    )
+    assert {"pismo", "dlya", "sbrosa", "sushchestvuet", "sushestvuet", "sayt", "prikhodit"} <= learned
+    assert "site" not in learned and "uzh" not in learned and "chto" in learned
+    guesser = LanguageGuesser(learned=learned)
+    assert guesser.decide("sayt pishet chto adres uzhe sushchestvuet", current="en") == "ru"
+    assert guesser.decide("the site says the address already exists", current="en") in (None, "en")
+
+
+def test_the_component_stores_and_loads_what_it_learned(tmp_path: Path) -> None:
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("language_identifier")
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = LanguageIdentifier.get_default_config()
+    said = {"text": "сайт пишет, что адрес уже существует", "intent": "email_already_in_use"}
+    examples = [Message(data=said)]
+    LanguageIdentifier.create(config, storage, resource, context).train(TrainingData(examples))
+    loaded = LanguageIdentifier.load(config, storage, resource, context)
+    message = Message(data={"text": "sayt pishet chto adres sushchestvuet", "metadata": {}})
+    loaded.process([message], DialogueStateTracker.from_events("f", [SlotSet("language", "en")]))
+    assert [e["value"] for e in _language_entities(message)] == ["ru"]

@@ -408,6 +408,24 @@ def test_french_sms_style_is_answered_in_french(assistant: Assistant) -> None:
 
 
 @pytest.mark.parametrize(
+    "opening, nonsense, rephrase",
+    [
+        ("I forgot my password", "x" * 50, "other words"),
+        ("I forgot my password", "a" * 500, "other words"),
+        ("я забыл пароль", "sdkjfh qwpoeiru zmxncb lkjsdf", "сформулировать иначе"),
+    ],
+)
+def test_nonsense_is_asked_to_be_rephrased_and_keeps_the_language(
+    assistant: Assistant, opening: str, nonsense: str, rephrase: str
+) -> None:
+    customer = Customer(assistant)
+    customer.say(opening)
+    language = customer.slot("language")
+    said = customer.say(nonsense)
+    assert rephrase in texts(said).lower() and customer.slot("language") == language
+
+
+@pytest.mark.parametrize(
     "message, must, must_not",
     [
         (
