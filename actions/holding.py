@@ -5,11 +5,11 @@ The wait starts when action_handoff has opened the ticket (`hold_for_person`): t
 `person_request` slot says `waiting` (bot.policies.holding then acknowledges every message
 instead of answering it) and a reminder is set for PERSON_WAIT_SECONDS [600] later. If no agent
 has taken the conversation by then (the console pauses the assistant and cancels the reminder),
-the reminder tells the customer and offers the assistant again or an answer by email. The
-reminder lives in the Rasa process that ran the hand-off: a restart of that process loses it,
-and the customer then simply goes on waiting. A customer who chooses the answer by email has it
-recorded on the ticket with their address (actions.tickets.record_answer_by_email), so that the
-support team's ticket system knows it, not only the console's queue.
+the reminder tells the customer and offers the assistant again or an answer by email. Rasa keeps
+reminders in memory: bot.runtime.waits schedules them again when a Rasa process starts. A
+customer who chooses the answer by email has it recorded on the ticket with their address
+(actions.tickets.record_answer_by_email), so that the support team's ticket system knows it, not
+only the console's queue.
 """
 
 import datetime

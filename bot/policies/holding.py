@@ -10,7 +10,8 @@ has 6) and, for each customer message, predicts exactly one of:
 - `utter_ask_reply_email`: the customer chose email and gave no address in the same message;
 - `action_stop_waiting`: the customer no longer needs a person, or gave the address;
 then `action_listen`. `/restart` is left to Rasa. While an agent holds the conversation, Rasa
-itself is paused and no policy runs; a reminder that fires after the wait has ended is
+itself is paused and no policy runs; a reminder that fires after the wait has ended, or again
+after "nobody is free yet" was said (a wait restored by bot.runtime.waits in two workers), is
 answered with silence. It is Rasa's own extension point: a policy named in config.yml.
 """
 
@@ -23,7 +24,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, USER_INTENT_RESTART, USER_INTENT_SESSION_START
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import ActionExecuted, ReminderScheduled, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -34,6 +35,7 @@ from bot.person_request import (
     SLOT,
     WAIT_OVER_INTENT,
     WAITING,
+    reminder_name,
 )
 
 ACKNOWLEDGE = "utter_added_to_request"
@@ -62,6 +64,18 @@ def _action_before_latest_message(tracker: DialogueStateTracker) -> Optional[str
     return None
 
 
+def _wait_over_said(tracker: DialogueStateTracker) -> bool:
+    """Whether "nobody is free yet" was said since this wait's reminder was set: a reminder
+    restored after a restart (bot.runtime.waits) can fire twice, in two workers."""
+    name = reminder_name(tracker.sender_id)
+    for event in reversed(tracker.events):
+        if isinstance(event, ActionExecuted) and event.action_name == WAIT_OVER:
+            return True
+        if isinstance(event, ReminderScheduled) and event.name == name:
+            return False
+    return False
+
+
 def next_action(tracker: DialogueStateTracker) -> Optional[str]:
     """What a held conversation does next, or None to leave it to the other policies."""
     latest_action = tracker.latest_action_name
@@ -79,7 +93,7 @@ def next_action(tracker: DialogueStateTracker) -> Optional[str]:
     if intent in (USER_INTENT_RESTART, USER_INTENT_SESSION_START):
         return None
     if intent == WAIT_OVER_INTENT:
-        return WAIT_OVER
+        return ACTION_LISTEN_NAME if _wait_over_said(tracker) else WAIT_OVER
     choice = _entity(message, CHOICE_ENTITY)
     address = _entity(message, "email")
     if choice == CHOOSE_ASSISTANT:

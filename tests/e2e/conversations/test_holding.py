@@ -135,3 +135,19 @@ def test_the_answer_by_email_in_russian_is_recorded_on_the_ticket(assistant: Ass
         "ivan.petrov@example.ru",
         "ru",
     )
+
+
+def test_a_wait_outlives_a_restart_of_rasa_and_is_answered_once(assistant: Assistant, sender: str) -> None:
+    """Rasa keeps reminders in memory: before bot.runtime.waits, a restart during the wait lost the
+    "nobody is free yet" message and the customer waited without a word."""
+    assistant.say(sender, "I want to talk to a person")
+    assistant.supervisor.stop_service("rasa", hard=True)  # a crash, before the reminder is due
+    assistant.supervisor.start_service("rasa")  # back after the due time: the reminder fires late
+
+    def told() -> list[dict]:
+        bots = [e for e in assistant.tracker(sender)["events"] if e["event"] == "bot"]
+        return [e for e in bots if "nobody from the support team is free yet" in (e.get("text") or "")]
+
+    assert wait_for(told, timeout=40, interval=1, message="the customer to be told nobody is free")
+    assert assistant.tracker(sender)["slots"]["person_request"] == "waiting"
+    assert len(told()) == 1
