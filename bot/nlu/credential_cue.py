@@ -7,17 +7,11 @@ it with the warning. The text was normally redacted already by the input
 channel; the marker it leaves counts as a shared credential here too.
 """
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Optional, Tuple
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.nlu.constants import TEXT
-from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.entities import add_message_entity
+from bot.nlu.entities import TextEntityExtractor
 from bot.redaction import REDACTION_MARKER, find_credentials
 
 ENTITY = "credential"
@@ -33,27 +27,12 @@ def credential_span(text: str) -> Optional[Tuple[int, int]]:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class CredentialCue(GraphComponent, EntityExtractorMixin):
+class CredentialCue(TextEntityExtractor):
     """Adds `credential` = `shared` to messages holding a secret or its redaction marker."""
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "CredentialCue":
-        """Stateless: nothing to load."""
-        return cls()
+    entity = ENTITY
 
-    def process(self, messages: List[Message]) -> List[Message]:
-        """Flags each message that holds a credential."""
-        for message in messages:
-            text = message.get(TEXT) or ""
-            if text.startswith("/"):
-                continue
-            span = credential_span(text)
-            if span:
-                add_message_entity(self, message, ENTITY, "shared", *span)
-        return messages
+    def find(self, text: str) -> Optional[Tuple[str, int, int]]:
+        """`shared` where the first secret (or its marker) sits; never the secret itself."""
+        span = credential_span(text)
+        return ("shared", *span) if span else None

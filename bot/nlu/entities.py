@@ -1,9 +1,9 @@
-"""Entities our NLU components add to a parsed message, and the `days` extractor.
+"""Entities our NLU components add to a parsed message, their common base, and the `days` extractor.
 
-Our components (language, credential cue, the error's days) say something
-about the message; the span they give is where their evidence sits. Slots
-and rules use these entities through ordinary `from_entity` mappings and
-entity conditions, which keeps the dialogue in Rasa's own terms.
+Our components (language, credential cue, the error's days, the waiting customer's choice) say
+something about the message; the span they give is where their evidence sits. Slots and rules
+use these entities through ordinary `from_entity` mappings and entity conditions, which keeps the
+dialogue in Rasa's own terms.
 """
 
 import re
@@ -39,6 +39,43 @@ def add_message_entity(
         message.get(ENTITIES, []) + extractor.add_extractor_name([found]),
         add_to_output=True,
     )
+
+
+class TextEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """A stateless extractor that adds at most one entity from each typed message's text.
+
+    Subclasses name the `entity` and say where it is (`find`); buttons ("/intent{...}") carry
+    their entities already and are left alone. Not registered itself: each subclass registers
+    with DefaultV1Recipe as an entity extractor.
+    """
+
+    entity = ""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "TextEntityExtractor":
+        """Stateless: nothing to load."""
+        return cls()
+
+    def find(self, text: str) -> Optional[Tuple[str, int, int]]:
+        """The entity's value and span in `text`, or None."""
+        raise NotImplementedError
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Adds the entity to each typed message where `find` sees it."""
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if text.startswith("/"):
+                continue
+            found = self.find(text)
+            if found:
+                add_message_entity(self, message, self.entity, *found)
+        return messages
 
 
 # ---- the number of days of the "email was deleted, wait n days" error ----------------------
@@ -79,27 +116,11 @@ def error_days(text: str) -> Optional[Tuple[str, int, int]]:
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class ErrorDaysExtractor(GraphComponent, EntityExtractorMixin):
+class ErrorDaysExtractor(TextEntityExtractor):
     """Adds `days` = n when the customer quotes the deleted-address error's n days."""
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "ErrorDaysExtractor":
-        """Stateless: nothing to load."""
-        return cls()
+    entity = "days"
 
-    def process(self, messages: List[Message]) -> List[Message]:
-        """Adds the entity to each message that quotes the error's number of days."""
-        for message in messages:
-            text = message.get(TEXT) or ""
-            if text.startswith("/"):
-                continue
-            found = error_days(text)
-            if found:
-                add_message_entity(self, message, "days", *found)
-        return messages
+    def find(self, text: str) -> Optional[Tuple[str, int, int]]:
+        """The error's number of days and where it is quoted."""
+        return error_days(text)

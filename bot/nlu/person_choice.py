@@ -1,7 +1,7 @@
 """What a customer waiting for a person chose instead: the assistant after all, or email.
 
 While a customer waits for a person (`person_request` = `waiting`, see bot.person_request),
-the classifier's intent is not what the assistant acts on (bot.policies.holding acknowledges
+the classifier's intent is not what the assistant acts on (bot.dialogue.holding acknowledges
 every message), and the intents are a fixed contract, so "I no longer need a person" has no
 intent of its own. This component adds a `person_choice` entity (`assistant` or `email`) to
 such a message, from short phrases in English, Russian and French; the buttons of the
@@ -10,18 +10,13 @@ how any other message is understood.
 """
 
 import re
-from typing import Any, Dict, List, Optional
+from typing import List, Optional, Tuple
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.entities import add_message_entity
+from bot.nlu.entities import TextEntityExtractor
 from bot.person_request import CHOICE_ENTITY, CHOOSE_ASSISTANT, CHOOSE_EMAIL, SLOT, WAITING
 
 MAX_CHARACTERS = 500
@@ -55,34 +50,25 @@ CHOICES = (
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class PersonChoice(GraphComponent, EntityExtractorMixin):
+class PersonChoice(TextEntityExtractor):
     """Adds `person_choice` to a waiting customer's message that withdraws or redirects the request."""
 
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "PersonChoice":
-        """Stateless: nothing to load."""
-        return cls()
+    entity = CHOICE_ENTITY
+
+    def find(self, text: str) -> Optional[Tuple[str, int, int]]:
+        """The first choice the message's opening words express."""
+        text = text[:MAX_CHARACTERS]
+        for value, pattern in CHOICES:
+            found = pattern.search(text)
+            if found:
+                return value, found.start(), found.end()
+        return None
 
     def process(
         self, messages: List[Message], tracker: Optional[DialogueStateTracker] = None
     ) -> List[Message]:
-        """Adds the entity only while the conversation's customer waits for a person."""
+        """Adds the entity only while the conversation's customer waits for a person (Rasa
+        passes the tracker because this signature asks for it)."""
         if tracker is None or tracker.get_slot(SLOT) != WAITING:
             return messages
-        for message in messages:
-            text = message.get(TEXT) or ""
-            if text.startswith("/"):
-                continue
-            text = text[:MAX_CHARACTERS]
-            for value, pattern in CHOICES:
-                found = pattern.search(text)
-                if found:
-                    add_message_entity(self, message, CHOICE_ENTITY, value, found.start(), found.end())
-                    break
-        return messages
+        return super().process(messages)

@@ -1,1 +1,0 @@
-"""Dialogue policies of our own, loaded by module path from config.yml."""
