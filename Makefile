@@ -12,7 +12,7 @@ PYTHON310  ?= $(shell for p in $$(ls -d $$(pyenv root 2>/dev/null)/versions/3.10
                  "$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
 # What the model is trained from: a change in any of these retrains it.
 MODEL_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
-                bot/nlu/*.py bot/policies/*.py bot/languages.py bot/redaction.py bot/dialogue/*.py \
+                bot/nlu/*.py bot/languages.py bot/redaction.py bot/dialogue/*.py \
                 bot/person_request.py
 MODEL      := models/assistant.tar.gz
 # Debian packages the tests need (browser tests; the scaled topology's servers); installed when

@@ -2,7 +2,7 @@
 request.
 
 The wait starts when action_handoff has opened the ticket (`hold_for_person`): the
-`person_request` slot says `waiting` (bot.policies.holding then acknowledges every message
+`person_request` slot says `waiting` (bot.dialogue.holding then acknowledges every message
 instead of answering it) and a reminder is set for PERSON_WAIT_SECONDS [600] later. If no agent
 has taken the conversation by then (the console pauses the assistant and cancels the reminder),
 the reminder tells the customer and offers the assistant again or an answer by email. Rasa keeps

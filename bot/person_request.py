@@ -2,7 +2,7 @@
 
 Once the assistant has handed a conversation to the support team (action_handoff opened a
 ticket), the `person_request` slot is `waiting` and the customer is held for a person:
-bot.policies.holding acknowledges each message instead of answering it, and a Rasa reminder
+bot.dialogue.holding acknowledges each message instead of answering it, and a Rasa reminder
 (`WAIT_OVER_INTENT`, scheduled by the action) tells the customer when nobody took the
 conversation in time. The customer can withdraw the request (`withdrawn`) or ask for the
 answer by email (`by_email`); an agent's hand-back in the console clears the slot.

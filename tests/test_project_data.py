@@ -32,7 +32,7 @@ def rasa(*arguments: str, timeout: int = 900) -> subprocess.CompletedProcess:
 # Responses that code sends, not the dialogue: Rasa warns that no story or rule uses them.
 SENT_BY_CODE = {
     "utter_message_cut",  # connectors.turns.tell_cut, after a message cut at the platform's limit
-    # bot.policies.holding and actions/holding.py, while a customer waits for a person
+    # bot.dialogue.holding and actions/holding.py, while a customer waits for a person
     "utter_added_to_request",
     "utter_no_person_yet",
     "utter_ask_reply_email",

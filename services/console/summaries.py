@@ -14,7 +14,7 @@ Outcomes, in order of precedence:
 
 Customer messages written while the customer waits for a person or an agent holds the
 conversation are not scored: the assistant does not act on what NLU made of them
-(bot.policies.holding, or Rasa paused), so they count neither as intents nor as fallbacks
+(bot.dialogue.holding, or Rasa paused), so they count neither as intents nor as fallbacks
 nor towards low confidence. Reminders' external intents (`EXTERNAL_…`) are no customer
 messages at all.
 

@@ -1,4 +1,4 @@
-"""bot.policies.holding: what a held conversation does when the wait's reminder fires."""
+"""bot.dialogue.holding: what a held conversation does when the wait's reminder fires."""
 
 import datetime
 
@@ -7,8 +7,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ReminderScheduled, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.dialogue.holding import WAIT_OVER, next_action
 from bot.person_request import SLOT, WAIT_OVER_INTENT, WAITING, reminder_name
-from bot.policies.holding import WAIT_OVER, next_action
 
 DOMAIN = Domain.from_dict({"slots": {SLOT: {"type": "text", "mappings": [{"type": "custom"}]}}})
 
