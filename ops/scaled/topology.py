@@ -16,6 +16,9 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import Field
+
+from bot.settings import EnvironmentSettings
 from ops.environment import ROOT
 from ops.processes import Service
 from ops.scaled import nginx, postgres, redis
@@ -24,16 +27,23 @@ from ops.services import MODELS, account_service, action_server, console_server,
 
 ENDPOINTS = ROOT / "endpoints-scaled.yml"
 DATABASES = ("tracker", "accounts", "console")
-SCALED_DEFAULTS = {
-    "SCALED_RASA_WORKERS": "2",
-    "SCALED_ACTION_SERVERS": "1",
-    "RASA_WORKER_PORT": "5101",
-    "ACTIONS_WORKER_PORT": "5151",
-    "POSTGRES_PORT": "5433",
-    "REDIS_PORT": "6380",
-    "SCALED_DATA": "var/scaled",
-    "TICKET_LOCK_LIFETIME": "20",
-}
+
+
+class ScaledSettings(EnvironmentSettings):
+    """The scaled topology's variables (the module's docstring says what each one does)."""
+
+    rasa_workers: int = Field(2, env="SCALED_RASA_WORKERS", ge=1, le=16)
+    action_servers: int = Field(1, env="SCALED_ACTION_SERVERS", ge=1, le=16)
+    rasa_worker_port: int = Field(5101, env="RASA_WORKER_PORT", ge=1, le=65535)
+    actions_worker_port: int = Field(5151, env="ACTIONS_WORKER_PORT", ge=1, le=65535)
+    postgres_port: int = Field(5433, env="POSTGRES_PORT", ge=1, le=65535)
+    redis_port: int = Field(6380, env="REDIS_PORT", ge=1, le=65535)
+    data: Path = Field(Path("var/scaled"), env="SCALED_DATA")
+    ticket_lock_lifetime: int = Field(20, env="TICKET_LOCK_LIFETIME", ge=1)
+    rasa_port: int = Field(..., env="RASA_PORT", description="ops.environment gives it", ge=1, le=65535)
+    actions_port: int = Field(..., env="ACTIONS_PORT", description="ops.environment gives it", ge=1, le=65535)
+    postgres_password: str = Field(..., env="POSTGRES_PASSWORD", description="ops.environment makes one")
+    redis_password: str = Field(..., env="REDIS_PASSWORD", description="ops.environment makes one")
 
 
 @dataclass
@@ -60,28 +70,19 @@ def check_reachable(data: Path) -> None:
         )
 
 
-def worker_count(env: dict[str, str], name: str) -> int:
-    """The number of servers `name` asks for, refused unless 1 to 16."""
-    value = env[name]
-    if not value.isdigit() or not 1 <= int(value) <= 16:
-        raise ValueError(f"{name} must be a number from 1 to 16, not {value!r}")
-    return int(value)
-
-
 def build(local_env: dict[str, str], model: Path = MODELS) -> Topology:
     """Prepares PostgreSQL's cluster and nginx's config and lists the services to start.
 
     `local_env` is `ops.environment.local_environment()`, possibly with overrides.
     """
-    env = {**SCALED_DEFAULTS, **local_env}
+    settings = ScaledSettings.read(local_env)
+    env = {**local_env, ScaledSettings.variable("ticket_lock_lifetime"): str(settings.ticket_lock_lifetime)}
     binaries = servers()
-    workers = worker_count(env, "SCALED_RASA_WORKERS")
-    action_count = worker_count(env, "SCALED_ACTION_SERVERS")
-    data = Path(env["SCALED_DATA"])
-    data = data if data.is_absolute() else ROOT / data
+    workers, action_count = settings.rasa_workers, settings.action_servers
+    data = settings.data if settings.data.is_absolute() else ROOT / settings.data
     check_reachable(data)
-    pg_port, redis_port = int(env["POSTGRES_PORT"]), int(env["REDIS_PORT"])
-    password = env["POSTGRES_PASSWORD"]
+    pg_port, redis_port = settings.postgres_port, settings.redis_port
+    password = settings.postgres_password
     postgres.initialise(binaries["initdb"], data / "postgres", password)
 
     env.update(
@@ -93,16 +94,16 @@ def build(local_env: dict[str, str], model: Path = MODELS) -> Topology:
             "TRACKER_DB_PASSWORD": password,
             "LOCK_STORE_HOST": "127.0.0.1",
             "LOCK_STORE_PORT": str(redis_port),
-            "LOCK_STORE_PASSWORD": env["REDIS_PASSWORD"],
+            "LOCK_STORE_PASSWORD": settings.redis_password,
             "ACCOUNT_DATABASE_URL": postgres.url(pg_port, password, "accounts"),
             "CONSOLE_DB_URL": postgres.url(pg_port, password, "console"),
             "CONSOLE_TRACKER_DB_URL": postgres.url(pg_port, password, "tracker"),
         }
     )
-    worker_ports = [int(env["RASA_WORKER_PORT"]) + i for i in range(workers)]
-    action_ports = [int(env["ACTIONS_WORKER_PORT"]) + i for i in range(action_count)]
+    worker_ports = [settings.rasa_worker_port + i for i in range(workers)]
+    action_ports = [settings.actions_worker_port + i for i in range(action_count)]
     config = nginx.write_config(
-        data / "nginx", int(env["RASA_PORT"]), worker_ports, int(env["ACTIONS_PORT"]), action_ports
+        data / "nginx", settings.rasa_port, worker_ports, settings.actions_port, action_ports
     )
     worker_names = [f"rasa-{i + 1}" for i in range(workers)]
     database = postgres.service(binaries["postgres"], data / "postgres", pg_port)
@@ -111,7 +112,7 @@ def build(local_env: dict[str, str], model: Path = MODELS) -> Topology:
         database,
         redis.service(
             binaries["redis-server"],
-            redis.write_config(data / "redis", redis_port, env["REDIS_PASSWORD"]),
+            redis.write_config(data / "redis", redis_port, settings.redis_password),
             redis_port,
         ),
         account_service(env),
@@ -120,7 +121,7 @@ def build(local_env: dict[str, str], model: Path = MODELS) -> Topology:
             rasa_server(env, str(p), name, ENDPOINTS, model)
             for name, p in zip(worker_names, worker_ports, strict=True)
         ],
-        nginx.service(binaries["nginx"], data / "nginx", config, int(env["RASA_PORT"])),
+        nginx.service(binaries["nginx"], data / "nginx", config, settings.rasa_port),
         console_server(env),
     ]
     return Topology(services, env, worker_names, worker_ports)

@@ -19,11 +19,12 @@ import psycopg2
 import pytest
 from support import free_port
 
+from bot.settings import SettingsError
 from ops.bench.load import Turn, say_once
 from ops.bench.measures import order_problem, stored_events, stored_user_texts
 from ops.processes import Supervisor
 from ops.scaled import nginx
-from ops.scaled.topology import Topology, build, check_reachable, worker_count
+from ops.scaled.topology import ScaledSettings, Topology, build, check_reachable
 
 
 @pytest.fixture(scope="module")
@@ -191,8 +192,9 @@ def test_while_postgresql_is_down_turns_fail_cleanly_and_then_the_conversation_g
 
 @pytest.mark.parametrize("value", ["0", "abc", "17", "-1"])
 def test_a_bad_worker_count_is_refused_with_the_variable_named(value: str) -> None:
-    with pytest.raises(ValueError, match="SCALED_RASA_WORKERS"):
-        worker_count({"SCALED_RASA_WORKERS": value}, "SCALED_RASA_WORKERS")
+    env = {"RASA_PORT": "5005", "ACTIONS_PORT": "5055", "POSTGRES_PASSWORD": "p", "REDIS_PASSWORD": "r"}
+    with pytest.raises(SettingsError, match=f"SCALED_RASA_WORKERS={value!r} is not valid"):
+        ScaledSettings.read({**env, "SCALED_RASA_WORKERS": value})
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the servers run as their own accounts only for root")
