@@ -28,6 +28,8 @@ from services.console.settings import Settings, SettingsError, load_settings
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from services.console.retention import Erased
+
 
 def _fail(message: str) -> int:
     print(f"services.console: error: {message}", file=sys.stderr)
@@ -154,7 +156,7 @@ def command_users(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def command_purge(settings: Settings, args: argparse.Namespace) -> int:
-    from services.console.retention import purge
+    from services.console.retention import Erased, purge
     from services.console.sync import sync
 
     tracker, console = _engines(settings)
@@ -165,12 +167,39 @@ def command_purge(settings: Settings, args: argparse.Namespace) -> int:
         f"purged {len(erased.conversation_ids)} conversations ({erased.event_count} events) "
         f"idle for more than {days:g} days"
     )
+    # By conversation only: an address of a purged conversation may belong to a newer one.
+    return _erase_account_copies(settings, console, Erased(erased.conversation_ids, 0), "purge")
+
+
+def _erase_account_copies(settings: Settings, console: "Engine", erased: "Erased", action: str) -> int:
+    """Asks the account service to erase its copies (tickets, queued emails, idempotency keys,
+    rate-limit records) of what `erased` removed; says so when it cannot."""
+    from actions.account_api import AccountApiClient, AccountApiUnavailable
+    from services.console.retention import erase_in_account_service
+
+    if not erased.conversation_ids:
+        return 0
+    if not settings.account_api_token:
+        print(
+            "warning: ACCOUNT_API_TOKEN is not set, so the account service's copies (tickets, "
+            "queued emails, idempotency keys) were not erased",
+            file=sys.stderr,
+        )
+        return 0
+    client = AccountApiClient(settings.account_api_url, settings.account_api_token or "")
+    try:
+        counts = asyncio.run(erase_in_account_service(client, console, erased, operator(), action))
+    except AccountApiUnavailable as failure:
+        return _fail(
+            f"the account service's copies were not erased ({failure}); run the same "
+            "command again once it answers"
+        )
+    print("account service: " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items())))
     return 0
 
 
 def command_erase(settings: Settings, args: argparse.Namespace) -> int:
-    from actions.account_api import AccountApiClient, AccountApiUnavailable
-    from services.console.retention import conversations_mentioning, erase, erase_in_account_service
+    from services.console.retention import conversations_mentioning, erase
 
     tracker, console = _engines(settings)
     ids: list[str] = list(args.conversation or [])
@@ -189,25 +218,7 @@ def command_erase(settings: Settings, args: argparse.Namespace) -> int:
         f"erased {len(erased.conversation_ids)} conversations ({erased.event_count} events): "
         + ", ".join(erased.conversation_ids)
     )
-    if not erased.conversation_ids:
-        return 0
-    if not settings.account_api_token:
-        print(
-            "warning: ACCOUNT_API_TOKEN is not set, so the account service's copies (tickets, "
-            "queued emails, idempotency keys) were not erased",
-            file=sys.stderr,
-        )
-        return 0
-    client = AccountApiClient(settings.account_api_url, settings.account_api_token or "")
-    try:
-        counts = asyncio.run(erase_in_account_service(client, console, erased, operator()))
-    except AccountApiUnavailable as failure:
-        return _fail(
-            f"the account service's copies were not erased ({failure}); run the same "
-            "command again once it answers"
-        )
-    print("account service: " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items())))
-    return 0
+    return _erase_account_copies(settings, console, erased, "erase")
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -12,7 +12,8 @@ conversation ids, which is its purpose.
   an address or another exact string that occurs in them (`conversations_mentioning`).
   The account service keeps copies too (tickets, queued emails, idempotency keys,
   rate-limit records): `erase_in_account_service` asks it to delete those of the
-  erased conversations and of the addresses they contained.
+  erased conversations and of the addresses they contained (a purge: of the
+  conversations only, since an address may also belong to a newer conversation).
 """
 
 import json
@@ -139,10 +140,11 @@ def erase(
 
 
 async def erase_in_account_service(
-    client: "AccountApiClient", console: Engine, erased: Erased, actor: str
+    client: "AccountApiClient", console: Engine, erased: Erased, actor: str, action: str = "erase"
 ) -> dict[str, int]:
     """Asks the account service to delete its records of what `erased` removed; records the counts
-    (never the addresses) in the audit trail. Raises AccountApiUnavailable when it cannot."""
+    (never the addresses) in the audit trail under `action` (erase or purge). Raises
+    AccountApiUnavailable when it cannot."""
     totals: dict[str, int] = {}
     ids, addresses = list(erased.conversation_ids), list(erased.addresses)
     while ids or addresses:
@@ -153,7 +155,7 @@ async def erase_in_account_service(
     audit.record(
         console,
         actor,
-        "erase",
+        action,
         None,
         "account service: "
         + ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in sorted(totals.items())),

@@ -9,6 +9,7 @@ rate-limit records; and the erasure was recorded under whatever `--by` said.
 import getpass
 import hashlib
 import sqlite3
+import time
 import uuid
 
 from account_service_fixtures import register, start_service
@@ -74,5 +75,46 @@ def test_erasure_reaches_the_account_services_copies(tmp_path):
             )
         assert actors == {f"cli:{getpass.getuser()}"}
         assert "requested by the customer, by email" in details and "1 support tickets" in details
+    finally:
+        accounts.stop()
+
+
+def test_a_retention_purge_reaches_the_account_service_by_conversation_only(tmp_path):
+    """Before: `purge` removed an idle conversation from the tracker store and the console, while
+    the account service kept its ticket (summary of what the customer wrote) for ever. A newer
+    conversation at the same address keeps its ticket: a purge erases by conversation, not by
+    address."""
+    (tmp_path / "accounts").mkdir()
+    accounts = start_service(tmp_path / "accounts", ACCOUNT_DEV_OUTBOX="1")
+    try:
+        old, recent = f"telegram:{uuid.uuid4().int % 10**9}", f"telegram:{uuid.uuid4().int % 10**9}"
+        email = f"purge-{uuid.uuid4().hex[:6]}@example.com"
+        with accounts.client() as api:
+            for conversation in (old, recent):
+                ticket = {
+                    "topic": "lost_email_access",
+                    "channel": "telegram",
+                    "conversation_id": conversation,
+                    "language": "en",
+                    "summary": f"summary of {conversation}",
+                    "email": email,
+                }
+                assert api.post("/v1/support-tickets", json=ticket).status_code == 201
+
+        tracker = Tracker(tmp_path / "tracker.db")
+        tracker.conversation(old, [(f"my email is {email}", "inform", 0.97)], start=time.time() - 120 * 86400)
+        tracker.conversation(recent, [(f"my email is {email}", "inform", 0.97)])
+        env = console_env(tmp_path, tracker.path, f"http://127.0.0.1:{free_port()}", "no-rasa")
+        env.update({"ACCOUNT_API_URL": accounts.url, "ACCOUNT_API_TOKEN": accounts.token})
+        result = Console(env).cli("purge", "--days", "90", "--by", "nightly-job")
+        assert result.returncode == 0, result.stderr
+        assert "account service: " in result.stdout and "1 support tickets" in result.stdout
+
+        with sqlite3.connect(accounts.database) as db:
+            kept = [row[0] for row in db.execute("SELECT conversation_id FROM support_tickets")]
+        assert kept == [recent]
+        with sqlite3.connect(tmp_path / "console.db") as db:
+            actions = [row[0] for row in db.execute("SELECT action FROM audit WHERE detail LIKE 'account%'")]
+        assert actions == ["purge"]
     finally:
         accounts.stop()
