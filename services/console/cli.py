@@ -156,24 +156,31 @@ def command_users(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def command_purge(settings: Settings, args: argparse.Namespace) -> int:
-    from services.console.retention import Erased, purge
+    from services.console.retention import Erased, idle_conversations, purge
     from services.console.sync import sync
 
     tracker, console = _engines(settings)
     sync(tracker, console, settings.low_confidence)
     days = args.days or settings.retention_days
+    # The account service first, by conversation only (an address of an idle conversation may
+    # belong to a newer one): if it cannot, nothing is purged and the next run tries again.
+    failed = _erase_account_copies(
+        settings, console, Erased(idle_conversations(tracker, console, days), 0), "purge"
+    )
+    if failed:
+        return failed
     erased = purge(tracker, console, days, operator(args.by))
     print(
         f"purged {len(erased.conversation_ids)} conversations ({erased.event_count} events) "
         f"idle for more than {days:g} days"
     )
-    # By conversation only: an address of a purged conversation may belong to a newer one.
-    return _erase_account_copies(settings, console, Erased(erased.conversation_ids, 0), "purge")
+    return 0
 
 
 def _erase_account_copies(settings: Settings, console: "Engine", erased: "Erased", action: str) -> int:
     """Asks the account service to erase its copies (tickets, queued emails, idempotency keys,
-    rate-limit records) of what `erased` removed; says so when it cannot."""
+    rate-limit records) of what `erased` names, before anything is deleted here; says so when it
+    cannot (exit status 2)."""
     from actions.account_api import AccountApiClient, AccountApiUnavailable
     from services.console.retention import erase_in_account_service
 
@@ -191,15 +198,15 @@ def _erase_account_copies(settings: Settings, console: "Engine", erased: "Erased
         counts = asyncio.run(erase_in_account_service(client, console, erased, operator(), action))
     except AccountApiUnavailable as failure:
         return _fail(
-            f"the account service's copies were not erased ({failure}); run the same "
-            "command again once it answers"
+            f"nothing was erased: the account service cannot erase its copies ({failure}); run "
+            "the same command again once it answers"
         )
     print("account service: " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items())))
     return 0
 
 
 def command_erase(settings: Settings, args: argparse.Namespace) -> int:
-    from services.console.retention import conversations_mentioning, erase
+    from services.console.retention import conversations_mentioning, erasable, erase
 
     tracker, console = _engines(settings)
     ids: list[str] = list(args.conversation or [])
@@ -213,12 +220,15 @@ def command_erase(settings: Settings, args: argparse.Namespace) -> int:
     if args.dry_run:
         print("\n".join(sorted(set(ids))))
         return 0
+    failed = _erase_account_copies(settings, console, erasable(tracker, console, ids), "erase")
+    if failed:
+        return failed
     erased = erase(tracker, console, ids, operator(), f"requested by {args.by}")
     print(
         f"erased {len(erased.conversation_ids)} conversations ({erased.event_count} events): "
         + ", ".join(erased.conversation_ids)
     )
-    return _erase_account_copies(settings, console, erased, "erase")
+    return 0
 
 
 def _parser() -> argparse.ArgumentParser:

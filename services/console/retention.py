@@ -14,6 +14,8 @@ conversation ids, which is its purpose.
   rate-limit records): `erase_in_account_service` asks it to delete those of the
   erased conversations and of the addresses they contained (a purge: of the
   conversations only, since an address may also belong to a newer conversation).
+  The command line asks it before deleting anything here (`erasable`,
+  `idle_conversations`), so that a failure there leaves a command to run again.
 """
 
 import json
@@ -90,9 +92,8 @@ def _valid_addresses(found: Iterable[str]) -> list[str]:
     return valid
 
 
-def _remove(tracker: Engine, console: Engine, ids: list[str], actor: str, kind: str) -> Erased:
-    """Deletes `ids` everywhere, then writes the erasure record."""
-    removed_events = 0
+def addresses_in(tracker: Engine, ids: list[str]) -> list[str]:
+    """The addresses the stored events of `ids` contain (canonical forms)."""
     addresses = set()
     for chunk in chunks(ids):
         with tracker.connect() as connection:
@@ -100,6 +101,22 @@ def _remove(tracker: Engine, console: Engine, ids: list[str], actor: str, kind: 
                 select(events.c.data).where(events.c.sender_id.in_(chunk))
             ).scalars():
                 addresses.update(_valid_addresses(_ADDRESS.findall(data or "")))
+    return sorted(addresses)
+
+
+def erasable(tracker: Engine, console: Engine, conversation_ids: Iterable[str]) -> Erased:
+    """What `erase` would remove (nothing deleted yet): the ids anything is stored for, and the
+    addresses they contain. The command line asks the account service to erase its copies of
+    these first, so that when it cannot, nothing is gone and the same command can run again."""
+    ids = _present(tracker, console, sorted({cid for cid in conversation_ids if cid}))
+    return Erased(ids, 0, addresses_in(tracker, ids))
+
+
+def _remove(tracker: Engine, console: Engine, ids: list[str], actor: str, kind: str) -> Erased:
+    """Deletes `ids` everywhere, then writes the erasure record."""
+    removed_events = 0
+    addresses = addresses_in(tracker, ids)
+    for chunk in chunks(ids):
         with tracker.begin() as connection:
             removed_events += connection.execute(delete(events).where(events.c.sender_id.in_(chunk))).rowcount
         with console.begin() as connection:
@@ -115,7 +132,7 @@ def _remove(tracker: Engine, console: Engine, ids: list[str], actor: str, kind: 
                 event_count=removed_events,
             )
         )
-    return Erased(ids, removed_events, sorted(addresses))
+    return Erased(ids, removed_events, addresses)
 
 
 def erase(
@@ -163,8 +180,8 @@ async def erase_in_account_service(
     return totals
 
 
-def purge(tracker: Engine, console: Engine, days: float, actor: str) -> Erased:
-    """Erases every conversation with no event in the last `days` days.
+def idle_conversations(tracker: Engine, console: Engine, days: float) -> list[str]:
+    """The conversations with no event in the last `days` days.
 
     The candidates come from the summaries (sync first); each is checked
     against the tracker store itself, so a conversation that came back to
@@ -188,6 +205,12 @@ def purge(tracker: Engine, console: Engine, days: float, actor: str) -> Erased:
                     .having(func.max(events.c.timestamp) < cutoff)
                 ).scalars()
             )
+    return sorted(stale)
+
+
+def purge(tracker: Engine, console: Engine, days: float, actor: str) -> Erased:
+    """Erases every conversation with no event in the last `days` days (`idle_conversations`)."""
+    stale = idle_conversations(tracker, console, days)
     if not stale:
         return Erased([], 0)
     erased = _remove(tracker, console, sorted(stale), actor, "purge")

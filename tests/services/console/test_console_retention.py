@@ -3,13 +3,36 @@
 import getpass
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import pytest
+from account_service_fixtures import start_service
 from console_support import csrf_of
 from sqlalchemy import create_engine, text
 from support import wait_for
 
 DAY = 86400.0
 CONSOLE_TABLES = ("summaries", "conversation_intents", "tags", "notes", "corrections", "handoffs")
+
+
+@pytest.fixture(scope="module")
+def accounts(tmp_path_factory):
+    """A real account service, for the second run of a command that first found none."""
+    service = start_service(tmp_path_factory.mktemp("accounts"))
+    yield service
+    service.stop()
+
+
+@contextmanager
+def reachable(bare, accounts) -> Iterator[None]:
+    """The console's commands pointed at the running account service for the block."""
+    saved = {k: bare.console.env[k] for k in ("ACCOUNT_API_URL", "ACCOUNT_API_TOKEN")}
+    bare.console.env.update({"ACCOUNT_API_URL": accounts.url, "ACCOUNT_API_TOKEN": accounts.token})
+    try:
+        yield
+    finally:
+        bare.console.env.update(saved)
 
 
 def _console_rows(bare, conversation_id: str) -> dict:
@@ -53,7 +76,7 @@ def _synced(bare, conversation_id: str) -> None:
         )
 
 
-def test_purge_removes_only_conversations_idle_past_retention(bare) -> None:
+def test_purge_removes_only_conversations_idle_past_retention(bare, accounts) -> None:
     now = time.time()
     old = bare.tracker.conversation(
         "old-1",
@@ -71,7 +94,13 @@ def test_purge_removes_only_conversations_idle_past_retention(bare) -> None:
         for t in ("summaries", "conversation_intents", "tags", "notes", "corrections")
     )
 
-    result = bare.console.cli("purge", "--days", "90", "--by", "nightly-job")
+    # The account service cannot be reached: nothing is purged, so the next run can try again.
+    refused = bare.console.cli("purge", "--days", "90", "--by", "nightly-job")
+    assert refused.returncode == 2 and "nothing was erased" in refused.stderr, refused.stderr
+    assert bare.tracker.count("old-1") == old
+
+    with reachable(bare, accounts):
+        result = bare.console.cli("purge", "--days", "90", "--by", "nightly-job")
     assert result.returncode == 0, result.stderr
     assert "purged 1 conversations" in result.stdout
 
@@ -89,7 +118,7 @@ def test_purge_removes_only_conversations_idle_past_retention(bare) -> None:
     assert "old@example.com" not in json.dumps(record)
 
 
-def test_erasure_on_request_by_address_removes_every_copy_and_keeps_a_record(bare) -> None:
+def test_erasure_on_request_by_address_removes_every_copy_and_keeps_a_record(bare, accounts) -> None:
     mentioned = bare.tracker.conversation(
         "telegram:4242", [("my email is Erase.Me@example.com", "inform", 0.97)], channel="telegram"
     )
@@ -101,9 +130,14 @@ def test_erasure_on_request_by_address_removes_every_copy_and_keeps_a_record(bar
     assert dry.returncode == 0 and dry.stdout.split() == ["telegram:4242"]
     assert bare.tracker.count("telegram:4242") == mentioned
 
-    result = bare.console.cli("erase", "--mentioning", "erase.me@example.com", "--by", "dpo")
-    # No account service behind this console: erased here, and said so (tests/security has both).
-    assert result.returncode == 2 and "were not erased" in result.stderr, result.stderr
+    refused = bare.console.cli("erase", "--mentioning", "erase.me@example.com", "--by", "dpo")
+    # The account service cannot be reached: nothing is erased, and the same command works later
+    # (tests/security checks what the account service itself erased).
+    assert refused.returncode == 2 and "nothing was erased" in refused.stderr, refused.stderr
+    assert bare.tracker.count("telegram:4242") == mentioned
+    with reachable(bare, accounts):
+        result = bare.console.cli("erase", "--mentioning", "erase.me@example.com", "--by", "dpo")
+    assert result.returncode == 0, result.stderr
     assert bare.tracker.count("telegram:4242") == 0
     assert not any(_console_rows(bare, "telegram:4242").values())
     assert bare.tracker.count("other-2") > 0
