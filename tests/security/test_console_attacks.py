@@ -11,6 +11,7 @@ import getpass
 import threading
 import uuid
 
+from account_service_fixtures import start_service
 from console_support import csrf_of
 from sqlalchemy import select
 
@@ -49,7 +50,7 @@ def test_parallel_wrong_passwords_get_at_most_the_limit_checked(make_console):
     assert statuses.count(429) == 40 - statuses.count(401)
 
 
-def test_every_agent_action_is_on_record_and_the_trail_filters(make_console):
+def test_every_agent_action_is_on_record_and_the_trail_filters(make_console, tmp_path):
     bare = make_console()
     cid = f"audit-{uuid.uuid4().hex[:8]}"
     bare.tracker.conversation(cid, [("I forgot my password", "forgot_password", 0.9)])
@@ -81,9 +82,13 @@ def test_every_agent_action_is_on_record_and_the_trail_filters(make_console):
         )
         agent.get("/corrections")
         agent.get("/conversation/story.yml", params={"id": cid})
-    erased = bare.console.cli("erase", "--conversation", cid, "--by", "Somebody Else")
-    # Erased here; no account service behind this console (test_erasure_reaches_account_service).
-    assert erased.returncode == 2 and "were not erased" in erased.stderr, erased.stderr
+    accounts = start_service(tmp_path)  # erasure asks it first (test_erasure_reaches_account_service)
+    try:
+        bare.console.env.update({"ACCOUNT_API_URL": accounts.url, "ACCOUNT_API_TOKEN": accounts.token})
+        erased = bare.console.cli("erase", "--conversation", cid, "--by", "Somebody Else")
+    finally:
+        accounts.stop()
+    assert erased.returncode == 0, erased.stderr
 
     with bare.console.signed_in("admin1") as admin:
 
