@@ -1,4 +1,4 @@
-"""`python -m bot.runtime ...`: Rasa's own command line with eight changes to how it serves:
+"""`python -m bot.runtime ...`: Rasa's own command line with nine changes to how it serves:
 
 - **the action-response check, built once** (bot.runtime.action_responses: 34 ms of CPU per
   action call before);
@@ -18,6 +18,8 @@
 - **a turn that costs the same at turn 80 as at turn 1** (bot.runtime.long_conversations: the
   tracker copy before each action and `applied_events` continue from the last state instead of
   replaying the whole session; the policies and the caching tracker store do their part);
+- **the model's graph run in an order worked out once** (bot.runtime.graph_runner: Rasa's
+  dask runner rebuilt and scheduled the same graph at every call, 1.2 ms of CPU per turn);
 - **the HTTP API token out of the process list**: `run --enable-api` without `--auth-token` takes
   the token from `RASA_AUTH_TOKEN`, so it is not on a command line every local user can read.
 
@@ -30,7 +32,7 @@ import sys
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
 
-from bot.runtime import action_outage, long_conversations, redacting, request_limit
+from bot.runtime import action_outage, graph_runner, long_conversations, redacting, request_limit
 from bot.runtime.action_responses import action_response_validator, validate_action_result_with
 from bot.runtime.replace import replace_method
 from bot.runtime.unwrapped_store import unwrapped_tracker_store
@@ -46,6 +48,7 @@ def install() -> None:
     redacting.install()
     request_limit.install()
     long_conversations.install()
+    graph_runner.install()
     replace_method(
         RemoteAction, "_validate_action_result", validate_action_result_with(action_response_validator())
     )
