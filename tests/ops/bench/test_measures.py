@@ -9,6 +9,7 @@ from ops.bench.measures import (
     ratio,
     summarise,
 )
+from ops.bench.report import cpu_total
 from ops.bench.scenarios import OURS, conversations, long_conversation
 
 
@@ -79,3 +80,8 @@ def test_the_long_conversation_cycles_every_flow_as_one_customer() -> None:
     assert len(long.turns) == 80 and long.email in " ".join(long.turns)
     assert long.turns[:6] == [t.format(email=long.email) for t in OURS[0][1]]
     assert long.turns[6:12] == [t.format(email=long.email) for t in OURS[1][1]]
+
+
+def test_cpu_per_turn_of_a_setup_is_the_sum_over_its_services() -> None:
+    setup = {"levels": {"20": {"cpu_ms_per_turn": {"accounts": 1.1, "actions": 1.5, "rasa": 11.9}}}}
+    assert round(cpu_total(setup), 1) == 14.5
