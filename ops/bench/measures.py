@@ -116,6 +116,8 @@ def _threads_cpu_seconds(pid: int) -> float | None:
         try:
             with open(f"/proc/{pid}/task/{task}/schedstat", encoding="ascii") as schedstat:
                 total += int(schedstat.read().split()[0])
+        except FileNotFoundError:
+            continue  # the thread ended since the listing
         except (OSError, ValueError, IndexError):
             return None
     return total / 1e9
