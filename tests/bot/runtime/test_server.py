@@ -11,6 +11,7 @@ from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.domain import Domain
+from rasa.utils.endpoints import EndpointConfig
 
 from bot.runtime import server
 
@@ -36,6 +37,7 @@ def pristine_rasa(monkeypatch) -> None:
     monkeypatch.setattr(RemoteAction, "run", RemoteAction.run)
     monkeypatch.setattr(rasa_run, "configure_app", rasa_run.configure_app)
     monkeypatch.setattr(rasa_processor, "DaskGraphRunner", DaskGraphRunner)
+    monkeypatch.setattr(EndpointConfig, "session", EndpointConfig.session)
 
 
 @pytest.fixture
