@@ -1,4 +1,4 @@
-"""`python -m bot.runtime ...`: Rasa's own command line with nine changes to how it serves:
+"""`python -m bot.runtime ...`: Rasa's own command line with eleven changes to how it serves:
 
 - **the action-response check, built once** (bot.runtime.action_responses: 34 ms of CPU per
   action call before);
@@ -21,6 +21,10 @@
 - **waits for a person that outlive a restart** (bot.runtime.waits: Rasa keeps reminders in
   memory; the "nobody is free yet" reminder of each conversation still waiting is scheduled again
   when the server starts);
+- **the model's graph run in an order worked out once** (bot.runtime.graph_runner: Rasa's
+  dask runner rebuilt and scheduled the same graph at every call, 1.2 ms of CPU per turn);
+- **the tracker sent to the action server encoded by ujson** (bot.runtime.json_bodies: 9.4 ms
+  with `json` for the 5,000 events of an 80-turn conversation, 4.2 ms with ujson);
 - **the HTTP API token out of the process list**: `run --enable-api` without `--auth-token` takes
   the token from `RASA_AUTH_TOKEN`, so it is not on a command line every local user can read.
 
@@ -33,7 +37,15 @@ import sys
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
 
-from bot.runtime import action_outage, long_conversations, redacting, request_limit, waits
+from bot.runtime import (
+    action_outage,
+    graph_runner,
+    json_bodies,
+    long_conversations,
+    redacting,
+    request_limit,
+    waits,
+)
 from bot.runtime.action_responses import action_response_validator, validate_action_result_with
 from bot.runtime.replace import replace_method
 from bot.runtime.unwrapped_store import unwrapped_tracker_store
@@ -50,6 +62,8 @@ def install() -> None:
     request_limit.install()
     waits.install()
     long_conversations.install()
+    graph_runner.install()
+    json_bodies.install()
     replace_method(
         RemoteAction, "_validate_action_result", validate_action_result_with(action_response_validator())
     )

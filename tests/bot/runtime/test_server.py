@@ -3,12 +3,15 @@ unwrapped, the API token from the environment, and no change made to a method Ra
 
 import pytest
 from jsonschema import ValidationError
+from rasa.core import processor as rasa_processor
 from rasa.core import run as rasa_run
 from rasa.core.actions.action import RemoteAction
 from rasa.core.agent import Agent
 from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
+from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.domain import Domain
+from rasa.utils.endpoints import EndpointConfig
 
 from bot.runtime import server
 
@@ -33,6 +36,8 @@ def pristine_rasa(monkeypatch) -> None:
     monkeypatch.setattr(MessageProcessor, "_run_action", MessageProcessor._run_action)
     monkeypatch.setattr(RemoteAction, "run", RemoteAction.run)
     monkeypatch.setattr(rasa_run, "configure_app", rasa_run.configure_app)
+    monkeypatch.setattr(rasa_processor, "DaskGraphRunner", DaskGraphRunner)
+    monkeypatch.setattr(EndpointConfig, "session", EndpointConfig.session)
 
 
 @pytest.fixture

@@ -218,3 +218,17 @@ def test_the_cache_size_is_checked(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     monkeypatch.setenv("TRACKER_CACHE_SIZE", "many")
     with pytest.raises(ValueError, match="TRACKER_CACHE_SIZE"):
         store_at(tmp_path / "t.db")
+
+
+async def test_sqlite_commits_append_to_a_write_ahead_log_on_pooled_connections(tmp_path: Path) -> None:
+    store = store_at(tmp_path / "t.db")
+    connections: list[Any] = []
+    sa.event.listen(store.engine, "connect", lambda connection, _record: connections.append(connection))
+    for number in range(3):
+        await turn(store, "c", f"message {number}")
+    with sqlite3.connect(tmp_path / "t.db") as db:  # the mode is the database file's
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA synchronous").fetchone() == (1,)  # NORMAL
+    assert len(connections) == 1  # every turn's queries on one kept connection
+    assert await stored(tmp_path / "t.db", "c") == events_of(await store.retrieve("c"))

@@ -1,5 +1,8 @@
 """The bench's arithmetic and its transcript-order check, on hand-made turns."""
 
+import os
+import time
+
 from bot.languages import LANGUAGES
 from ops.bench.load import LoadResult, Turn
 from ops.bench.measures import (
@@ -8,7 +11,9 @@ from ops.bench.measures import (
     percentile,
     ratio,
     summarise,
+    tree_cpu_seconds,
 )
+from ops.bench.report import cpu_total
 from ops.bench.scenarios import OURS, conversations, long_conversation
 
 
@@ -79,3 +84,21 @@ def test_the_long_conversation_cycles_every_flow_as_one_customer() -> None:
     assert len(long.turns) == 80 and long.email in " ".join(long.turns)
     assert long.turns[:6] == [t.format(email=long.email) for t in OURS[0][1]]
     assert long.turns[6:12] == [t.format(email=long.email) for t in OURS[1][1]]
+
+
+def test_cpu_per_turn_of_a_setup_is_the_sum_over_its_services() -> None:
+    setup = {"levels": {"20": {"cpu_ms_per_turn": {"accounts": 1.1, "actions": 1.5, "rasa": 11.9}}}}
+    assert round(cpu_total(setup), 1) == 14.5
+
+
+def test_precise_cpu_counts_nanoseconds_of_this_process_threads() -> None:
+    before, process_before = tree_cpu_seconds(os.getpid(), precise=True), time.process_time()
+    total = 0
+    while time.process_time() - process_before < 0.05:  # burn a few ticks' worth of CPU
+        total += 1
+    used, process_used = (
+        tree_cpu_seconds(os.getpid(), precise=True) - before,
+        time.process_time() - process_before,
+    )
+    assert 0.5 * process_used <= used <= 2 * process_used
+    assert tree_cpu_seconds(os.getpid()) > 0  # the clock-tick count, for load runs
