@@ -7,6 +7,7 @@ what is checked is nginx's choice of worker, made from the generated configurati
 import json
 import os
 import shutil
+import socket
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -32,10 +33,15 @@ class Worker:
 
     def __init__(self, port: int = 0) -> None:
         self.seen: list[str] = []
+        self.connections: list[socket.socket] = []
         worker = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                worker.connections.append(self.connection)
 
             def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
@@ -60,8 +66,16 @@ class Worker:
         ).start()
 
     def stop(self) -> None:
+        """Stops as a dead process would: the listening socket and every open connection (nginx
+        keeps connections to its upstreams open, and a handler thread would go on serving them)."""
         self.server.shutdown()
         self.server.server_close()
+        for connection in self.connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # closed already
+            connection.close()
 
 
 @contextmanager
