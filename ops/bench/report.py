@@ -99,6 +99,15 @@ def table(report: dict[str, Any]) -> str:
         f"both without data validation, which `rasa init` does not run (ours: "
         f"{report.get('validation_s', '-')} s, `make validate`)",
         f"  model archive (MB): reference {ref.get('model_mb')}, ours {report.get('model_mb')}",
+        "  held-out set (tests/data/heldout), this run's model: "
+        + (
+            ", ".join(
+                f"{lang} intent {v['intent']:.3f} language {v['language']:.3f}"
+                for lang, v in under["heldout"].items()
+            )
+            if under.get("heldout")
+            else "not measured"
+        ),
         "  cross-validated accuracy: "
         + (
             ", ".join(f"{k} {v:.3f}" for k, v in under["accuracy"].items()) + f" ({under['source']})"

@@ -467,6 +467,22 @@ def bench_scaled(work: Path, model: Path, quick: bool, log: TextIO, profile: boo
         supervisor.stop()
 
 
+def heldout(model: Path, work: Path) -> dict[str, dict[str, float]]:
+    """The hard held-out set (tests/data/heldout) scored with the model this run trained and
+    served: intent and language-slot accuracy per language, printed beside the cost so that no
+    saving can quietly lower it."""
+    progress("scoring the held-out set with the model just served")
+    out = work / "heldout"
+    archive = next(model.glob("*.tar.gz")) if model.is_dir() else model
+    subprocess.run(
+        [python(), "-m", "ops.evaluation", "--heldout", str(ROOT / "tests" / "data" / "heldout"),
+         "--model", str(archive), "--out", str(out)],
+        cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    figures = json.loads((out / "heldout.json").read_text(encoding="utf-8"))["figures"]
+    return {lang: {"intent": f["intent"], "language": f["language"]} for lang, f in figures.items()}
+
+
 def understanding(cv: bool) -> dict[str, Any]:
     """Cross-validated accuracy per language: `make evaluate`'s last summary, or a new run."""
     summary_path = ROOT / "results" / "nlu" / "summary.json"
@@ -529,6 +545,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             report["run"] = bench_run(work, model, args.quick, log, args.profile)
             report["scaled"] = bench_scaled(work, model, args.quick, log, args.profile)
             report["understanding"] = understanding(args.cv)
+            report["understanding"]["heldout"] = heldout(model, work)
     except KeyboardInterrupt:
         progress("interrupted; every server the bench started has been stopped")
         return 130
