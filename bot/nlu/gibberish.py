@@ -1,10 +1,10 @@
 """Keyboard mash and repeated letters are not understood, whatever the classifier says.
 
-DIET gives every text some intent, and on nonsense ("xxxxxxxxxx…", "aaaa…", "sdkjfh qwpoeiru")
-that intent can be confident: the character n-grams of a nonsense word match nothing, so the
-few that do decide. Answered as a real request, such a message sends a customer down a wrong
-row of the article, and the language identifier, trusting an understood message, switched the
-conversation to whichever language lingua guessed (French, most often).
+The intent classifier gives every text some intent, and on nonsense ("xxxxxxxxxx…", "aaaa…",
+"sdkjfh qwpoeiru") that intent can be confident: the character n-grams of a nonsense word match
+nothing, so the few that do decide. Answered as a real request, such a message sends a customer
+down a wrong row of the article, and the language identifier, trusting an understood message,
+switched the conversation to whichever language lingua guessed (French, most often).
 
 Real messages in the three languages, typos, SMS style and transliterated Russian included,
 are made of letter triples that the training messages contain; nonsense is mostly made of

@@ -23,7 +23,7 @@ CATEGORIES = (
         "tracker replay (events applied to a tracker)",
         ("rasa/shared/core/trackers.py", "rasa/shared/core/events.py"),
     ),
-    ("NLU (tokenizer, featurizers, DIET, language id)", ("rasa/nlu/", "bot/nlu/", "lingua")),
+    ("NLU (tokenizer, featurizers, intent classifier, language id)", ("rasa/nlu/", "bot/nlu/", "lingua")),
     ("dialogue policies", ("rasa/core/policies/",)),
     ("TensorFlow", ("tensorflow", "keras")),
     ("action server round trip", ("rasa/core/actions/action.py", "aiohttp")),
