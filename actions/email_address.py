@@ -149,6 +149,29 @@ def spaced_address(text: str) -> str | None:
     return _valid("".join(tokens))
 
 
+# An address written out in words, as customers type it when they fear bots or do not find
+# the "@" key: "anna at gmail dot com", «ivan собака mail точка ru», « jean arobase orange point fr »
+# (and "sobaka"/"tochka" in translit). A word for "@" between two address-like words, then one or
+# more words for "." each followed by an address-like word, at the end of the message.
+_WRITTEN_OUT = re.compile(
+    r"[\w.+-]+\s+(?:at|собака|sobaka|arobase)\s+[\w-]+"
+    r"(?:\s+(?:dot|точка|tochka|point)\s+[\w-]+)+\s*[.!?]?\s*$",
+    re.IGNORECASE,
+)
+# Only the message's last characters are searched: the address ends it and is short, and the
+# work per message stays bounded.
+_WRITTEN_OUT_TAIL = 200
+
+
+def written_out_address(text: str) -> bool:
+    """True when `text` ends with an address written out in words ("anna at gmail dot com").
+
+    Such an answer to "which address?" is an attempt at one, whatever intent the classifier
+    reads in its words ("gmail" and "address" lean towards the rows about addresses).
+    """
+    return _WRITTEN_OUT.search(text[-_WRITTEN_OUT_TAIL:]) is not None
+
+
 def check_address(typed: str) -> CheckedAddress:
     """Validates what the customer typed; finds a likely typo or a spaced-out address to ask about."""
     joined = spaced_address(typed)

@@ -8,11 +8,12 @@ Nothing is sent before the customer says yes.
 
 A customer can always leave. At the address step a message is understood
 before it is taken for an address: only a message the classifier could not
-place (`inform`, `nlu_fallback`) or one holding an "@" is judged as an
-address. Anything else is left to the form's rejection, so that its rule
-answers it: a request for a person hands over, "cancel" or "no" ends the form
-with nothing sent, another article problem is answered and the next prompt
-offers to go on or stop. A password typed there is warned about and never
+place (`inform`, `nlu_fallback`), one holding an "@" or one writing an
+address out in words ("anna at gmail dot com") is judged as an address.
+Anything else is left to the form's rejection, so that its rule answers it:
+a request for a person hands over, "cancel" or "no" ends the form with
+nothing sent, another article problem is answered and the next prompt offers
+to go on or stop. A password typed there is warned about and never
 repeated. The second answer that is not an address offers a person.
 
 A typo is a question: the typed address stays unless the customer takes the
@@ -29,7 +30,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.email_address import check_address, spaced_address
+from actions.email_address import check_address, spaced_address, written_out_address
 from actions.prompts import say
 
 PASSWORD_RESET_FORM = "password_reset_form"
@@ -124,7 +125,7 @@ class EmailSlots:
             return {} if self._foreign_offer(tracker) else {slot: None, "email_step": None}
         if text.startswith("/"):
             return {}  # another button: its own rule
-        if intent in ADDRESS_ATTEMPT_INTENTS or "@" in text:
+        if intent in ADDRESS_ATTEMPT_INTENTS or "@" in text or written_out_address(text):
             return {slot: text}
         return {}
 

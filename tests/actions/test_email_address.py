@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from actions.email_address import check_address, find_address, suggest_domain
+from actions.email_address import check_address, find_address, suggest_domain, written_out_address
 from actions.missing_email import email_kind
 
 
@@ -105,3 +105,37 @@ def test_finding_an_address_is_linear_on_a_100_kb_word() -> None:
     assert find_address("a" * 100_000) is None
     assert find_address("x" * 100_000 + " anna@mail.com") == "anna@mail.com"
     assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "anna at gmail dot com",
+        "my address is anna.k at mail dot co dot uk.",
+        "ivan собака mail точка ru",
+        "ivan sobaka yandex tochka ru",
+        "jean arobase orange point fr",
+    ],
+)
+def test_an_address_written_out_in_words_is_recognised(text: str) -> None:
+    assert written_out_address(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "look at the reset email",
+        "I am at home",
+        "at gmail dot com",
+        "the point is I never got it",
+        "anna at gmail dot com is what I used, but nothing came",
+    ],
+)
+def test_sentences_with_at_or_dot_are_not_addresses(text: str) -> None:
+    assert not written_out_address(text)
+
+
+def test_written_out_address_reads_only_the_tail() -> None:
+    """Only the last 200 characters are searched: a megabyte of text costs what they cost."""
+    assert written_out_address("a " * 500_000 + "anna at gmail dot com")
+    assert not written_out_address("anna at gmail dot com " + "a " * 100)

@@ -66,7 +66,16 @@ def test_messages_understood_as_something_else_are_left_to_their_rules(text: str
 
 
 @pytest.mark.parametrize(
-    "text, intent", [("anna at gmail dot com", "inform"), ("euh", "nlu_fallback"), ("anna@", "greet")]
+    "text, intent",
+    [
+        ("anna at gmail dot com", "inform"),
+        ("euh", "nlu_fallback"),
+        ("anna@", "greet"),
+        # Written out in words, whatever the classifier reads in "gmail" or "mail".
+        ("anna at gmail dot com", "forgot_account_email"),
+        ("ivan собака mail точка ru", "lost_email_access"),
+        ("c'est jean arobase orange point fr", "stop"),
+    ],
 )
 def test_what_may_be_an_address_is_judged_as_one(text: str, intent: str) -> None:
     assert extract(text, intent) == {"email": text}
