@@ -82,12 +82,15 @@ async def play(url: str, conversations: Sequence[Conversation], concurrency: int
 
 async def repeat_until(url: str, sender: str, text: str, done: asyncio.Event) -> list[Turn]:
     """One customer sending `text` again and again, each time once the previous answer came,
-    until `done` is set (the hostile customer of the bench: a 1 MB message after another)."""
+    until `done` is set (the hostile customer of the bench: a 1 MB message after another).
+
+    Each message starts with its number, so that no two are the same text and nothing the
+    assistant remembers of one (a redaction's spans) makes the next cheaper."""
     turns: list[Turn] = []
     timeout = aiohttp.ClientTimeout(total=TURN_TIMEOUT_SECONDS)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         while not done.is_set():
-            turns.append(await _say(session, url, sender, text))
+            turns.append(await _say(session, url, sender, f"{len(turns) + 1} {text}"))
     return turns
 
 

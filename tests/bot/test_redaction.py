@@ -54,3 +54,20 @@ def test_the_rest_of_the_message_survives() -> None:
     assert redact_credentials("my password is Hunter2! and it fails") == (
         f"my password is {REDACTION_MARKER} and it fails"
     )
+
+
+def test_remembered_spans_depend_on_the_question_and_are_fresh_copies() -> None:
+    """The memo of the last texts' spans answers as a new scan would, per question context."""
+    bare = "lena1985"  # a bare password-shaped answer: a secret only after "what is your email?"
+    asked = find_credentials(bare, "email")
+    assert asked == [(0, len(bare))]
+    assert find_credentials(bare, "email") == asked
+    assert find_credentials(bare) == find_credentials(bare, "days") == []
+    asked.clear()
+    assert find_credentials(bare, "email") == [(0, len(bare))]
+
+
+def test_long_texts_are_scanned_without_being_remembered() -> None:
+    long = "word " * 5_000 + "password: Qwerty!2024"
+    assert redact_credentials(long).endswith(f"password: {REDACTION_MARKER}")
+    assert redact_credentials(long) == redact_credentials(long)

@@ -36,3 +36,26 @@ def test_a_very_long_message_is_read_by_its_first_and_last_words() -> None:
     assert [t.text for t in tokens] == words[:EDGE_TOKENS] + words[-EDGE_TOKENS:]
     short = tokenizer.tokenize(Message(data={"text": " ".join(words[:150])}), "text")
     assert len(short) == 150
+
+
+def test_tokenizing_only_the_ends_gives_the_whole_texts_tokens() -> None:
+    """Tokens and offsets of a long message, tokenized by its two ends only, are those of
+    WhitespaceTokenizer on the whole text, cut to the first and last EDGE_TOKENS."""
+    import random
+
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+
+    from bot.nlu.tokenizer import EDGE_TOKENS
+
+    tokenizer = AddressMaskingTokenizer(AddressMaskingTokenizer.get_default_config())
+    pieces = ["word", "слово", "anna@gmail.com", "12", "3.5", "!!!", ":)", "😀", "l'email", "«oui»", "—"]
+    separators = [" ", "  ", "\n", "\t", " \u00a0 "]
+    generator = random.Random(1)
+    for length in [150, 199, 200, 201, 399, 400, 401, 402, 800, 2000] * 10:
+        text = "".join(generator.choice(pieces) + generator.choice(separators) for _ in range(length))
+        text = (" " if generator.random() < 0.3 else "") + text
+        whole = WhitespaceTokenizer.tokenize(tokenizer, Message(data={"text": text}), "text")
+        if len(whole) > 2 * EDGE_TOKENS:
+            whole = whole[:EDGE_TOKENS] + whole[-EDGE_TOKENS:]
+        ends = tokenizer.tokenize(Message(data={"text": text}), "text")
+        assert [(t.start, t.end) for t in ends] == [(t.start, t.end) for t in whole]
