@@ -102,13 +102,19 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         self._config = config
         self._model_storage = model_storage
         self._resource = resource
-        self._intents = intents or []
-        arrays = arrays or {}
-        weights = arrays.get("weights")
+        self._intents: list[str] = []
+        self._weights: Optional[np.ndarray] = None
+        self._bias: Optional[np.ndarray] = None
+        self._idf: Optional[np.ndarray] = None
+        if intents is not None and arrays is not None:
+            self._use(intents, arrays)
+
+    def _use(self, intents: list[str], arrays: dict[str, np.ndarray]) -> None:
+        """Takes the stored form of a trained model (intents × features weights) for parsing."""
+        self._intents = intents
         # Features × intents, contiguous: the product with a sparse row reads it row by row.
-        self._weights: Optional[np.ndarray] = None if weights is None else np.ascontiguousarray(weights.T)
-        self._bias: Optional[np.ndarray] = arrays.get("bias")
-        self._idf: Optional[np.ndarray] = arrays.get("idf")
+        self._weights = np.ascontiguousarray(arrays["weights"].T)
+        self._bias, self._idf = arrays["bias"], arrays["idf"]
 
     @classmethod
     def create(
@@ -171,9 +177,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             "bias": model.intercept_.astype(np.float32),
             "idf": idf.astype(np.float32),
         }
-        self._intents = [str(name) for name in model.classes_]
-        self._weights = np.ascontiguousarray(arrays["weights"].T)
-        self._bias, self._idf = arrays["bias"], arrays["idf"]
+        self._use([str(name) for name in model.classes_], arrays)
         with self._model_storage.write_to(self._resource) as directory:
             np.savez(directory / _ARRAYS, **arrays)
             (directory / _INTENTS).write_text(json.dumps(self._intents), encoding="utf-8")
@@ -209,7 +213,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         rows = weighted_rows(counts, self._idf)
         confidences = softmax(np.asarray(rows @ self._weights) + self._bias)
         for message, row in zip(featurized, confidences, strict=True):
-            order = np.argsort(-row)[: max(1, self._config["ranking_length"])]
+            order = np.argsort(-row)[: self._config["ranking_length"] or None]  # 0: all, as Rasa's
             ranking = [
                 {INTENT_NAME_KEY: self._intents[i], PREDICTED_CONFIDENCE_KEY: float(row[i])} for i in order
             ]
