@@ -1,11 +1,14 @@
 """RulePolicy and MemoizationPolicy whose state history is continued, not recomputed, per call.
 
-config.yml names these instead of Rasa's. Their predictions are Rasa's: the only change is where
+config.yml names these instead of Rasa's. Their predictions are Rasa's: what changes is where
 `past_states` comes from (bot.dialogue.history, which continues Rasa's own fold over the new
-events), proven on long conversations by tests/bot/dialogue/test_policies.py, which compares every
-prediction with Rasa's policies trained on the same data.
+events) and, for the rules, which rules are checked against the last state (only those it can
+satisfy, not all 200), proven on long conversations by tests/bot/dialogue/test_policies.py, which
+compares every prediction with Rasa's policies trained on the same data.
 """
 
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rasa.core.policies.memoization import MemoizationPolicy
@@ -18,11 +21,14 @@ from rasa.core.policies.rule_policy import (
 )
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
+from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET, USER
 from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import ACTION_NAME, INTENT
 
 from bot.dialogue import history
+from bot.runtime.replace import require_method
 
 
 class _HistoryView:
@@ -68,6 +74,8 @@ def check_rasa_api() -> None:
     """Fails at start when this Rasa lacks what the policies rely on."""
     history.check_rasa_api()
     _check_featurizer_reads_only_past_states()
+    for name in ("_get_possible_keys", "_is_rule_applicable", "_rule_key_to_state"):
+        require_method(RulePolicy, name)
     for policy in (RulePolicy, MemoizationPolicy):
         if policy._prediction_states is not Policy._prediction_states:
             raise RuntimeError(
@@ -93,6 +101,52 @@ def _prediction_states(
     )
 
 
+def _required(sub_state: Any, key: str) -> str | None:
+    """The value a rule's sub-state requires the conversation's to equal (None: no such value).
+
+    `RulePolicy._does_rule_match_state` rejects a conversation state whose value differs from a
+    rule's set value other than SHOULD_NOT_BE_SET."""
+    value = sub_state.get(key) if isinstance(sub_state, dict) else None
+    return value if isinstance(value, str) and value and value != SHOULD_NOT_BE_SET else None
+
+
+class RuleIndex:
+    """The keys of one rule lookup sorted by what a rule's last state requires of the
+    conversation's last state: its previous action's name, its user intent, or no previous action
+    at all (a conversation's start). `candidates` leaves out only keys that
+    `RulePolicy._is_rule_applicable` would refuse for that state, so filtering the candidates
+    gives the same keys as filtering them all."""
+
+    def __init__(self, lookup: dict[str, Any], key_to_states: Callable[[str], list[State]]) -> None:
+        self.lookup = lookup  # held, so that its id is not reused while this index is kept
+        self.always: list[str] = []  # keys of no state: applicable to any (Rasa's `turn_index >= len`)
+        self.starts: list[str] = []  # last state without a previous action
+        self.required: defaultdict[tuple[str | None, str | None], list[str]] = defaultdict(list)
+        for key in lookup:
+            states = key_to_states(key)
+            if not states:
+                self.always.append(key)
+                continue
+            last = states[-1]
+            previous = last.get(PREVIOUS_ACTION)
+            if not previous:
+                self.starts.append(key)
+            else:
+                requirement = (_required(previous, ACTION_NAME), _required(last.get(USER), INTENT))
+                self.required[requirement].append(key)
+
+    def candidates(self, state: State) -> Iterable[str]:
+        """The keys whose last rule state `state` may satisfy."""
+        previous = state.get(PREVIOUS_ACTION)
+        if not previous:
+            return [*self.always, *self.starts]  # a rule needing a previous action never applies
+        name, intent = _required(previous, ACTION_NAME), _required(state.get(USER), INTENT)
+        found = list(self.always)
+        for required in {(name, intent), (name, None), (None, intent), (None, None)}:
+            found += self.required.get(required, ())
+        return found
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
 class ContinuedRulePolicy(RulePolicy):
     """Rasa's RulePolicy, its state history continued between calls, and at prediction time
@@ -105,6 +159,11 @@ class ContinuedRulePolicy(RulePolicy):
     states, only compared with the rules not in stories (`hide_rule_turn`): a key of more than
     `longest` states, cut or whole, is never one of them. Training keeps the whole history: its
     contradiction checks read the sources themselves.
+
+    At prediction time a lookup's keys are first narrowed by a RuleIndex of it to those the last
+    state can satisfy (the profile of a worker under load had a tenth of its CPU in checking all
+    203 rules against each state, twice per prediction); training checks them all, its lookup
+    still growing.
     """
 
     _cut_history = True
@@ -113,6 +172,7 @@ class ContinuedRulePolicy(RulePolicy):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         check_rasa_api()
         super().__init__(*args, **kwargs)
+        self._indexes: dict[int, RuleIndex] = {}
 
     def train(
         self,
@@ -127,6 +187,19 @@ class ContinuedRulePolicy(RulePolicy):
         finally:
             self._cut_history = True
             self._states_kept = None
+            self._indexes = {}
+
+    def _get_possible_keys(self, lookup: dict[str, Any], states: list[State]) -> set[str]:
+        """Rasa's filter of the lookup's keys by the states, on the index's candidates."""
+        if not self._cut_history or not states:
+            return super()._get_possible_keys(lookup, states)
+        index = self._indexes.get(id(lookup))
+        if index is None or index.lookup is not lookup:
+            index = self._indexes[id(lookup)] = RuleIndex(lookup, self._rule_key_to_state)
+        possible = set(index.candidates(states[-1]))
+        for turn, state in enumerate(reversed(states)):
+            possible = {key for key in possible if self._is_rule_applicable(key, turn, state)}
+        return possible
 
     def _longest_key(self) -> int:
         longest = 0

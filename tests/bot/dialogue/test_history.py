@@ -125,6 +125,33 @@ def test_every_prediction_is_rasa_s(
     assert our_rule._states_kept is not None and our_rule._states_kept < 20
 
 
+def test_the_rule_index_leaves_out_only_keys_rasa_refuses(
+    shipped: tuple[Domain, RulePolicy, MemoizationPolicy], rasa_applied_events: None
+) -> None:
+    """Before each action of the long conversation, for every rule lookup and both kinds of
+    states (intents, and the text of the last message), the keys found through the index are the
+    keys Rasa's filter finds among all of them, and the index checked fewer."""
+    domain, rule, _ = shipped
+    rasa_rule, our_rule = as_class(rule, RulePolicy), as_class(rule, ContinuedRulePolicy)
+    our_rule._indexes = {}
+    rule_only = rule._get_rule_only_data()
+    lookups = [table for table in rule.lookup.values() if isinstance(table, dict) and table]
+    compared = found = 0
+    for tracker, event in growing(domain):
+        if not isinstance(event, ActionExecuted):
+            continue
+        for use_text in (False, True):
+            states = rasa_rule._prediction_states(tracker, domain, use_text, rule_only_data=rule_only)
+            for lookup in lookups:
+                expected = rasa_rule._get_possible_keys(lookup, states)
+                assert our_rule._get_possible_keys(lookup, states) == expected
+                compared += 1
+                found += bool(expected)
+        index = our_rule._indexes[id(rule.lookup["rules"])]
+        assert len(list(index.candidates(states[-1]))) < len(rule.lookup["rules"]) / 2
+    assert compared > 1000 and found > 200, (compared, found)
+
+
 def test_a_missing_rasa_method_fails_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
     policies.check_rasa_api()
     monkeypatch.delattr(Domain, "_substitute_rule_only_user_input")
