@@ -14,6 +14,7 @@ import copy
 from collections import deque
 from typing import Any
 
+from rasa.shared.constants import DEFAULT_SENDER_ID
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.dialogue import history
@@ -44,11 +45,16 @@ _IDENTITY = {
 
 def copy_tracker(tracker: DialogueStateTracker) -> DialogueStateTracker:
     """`tracker.copy()`: a tracker with the same events and state, built without a replay.
-    Like Rasa's copy it is a fresh `init_copy` (no model or assistant id)."""
-    duplicate = tracker.init_copy()
+    Like Rasa's copy it is a fresh tracker as `init_copy` makes it (no model or assistant id),
+    whose slots are copied once, with their values (`init_copy` copies them, then resets them)."""
+    duplicate = DialogueStateTracker(
+        tracker.sender_id or DEFAULT_SENDER_ID,
+        (),
+        tracker._max_event_history,
+        is_rule_tracker=tracker.is_rule_tracker,
+    )
     duplicate.events = deque(tracker.events, tracker.events.maxlen)
-    for name, slot in tracker.slots.items():
-        duplicate.slots[name] = copy.copy(slot)
+    duplicate.slots = {name: copy.copy(slot) for name, slot in tracker.slots.items()}
     for name in _STATE:
         value = getattr(tracker, name)
         # The dictionaries are changed in place by later events (a loop's interruption):

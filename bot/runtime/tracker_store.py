@@ -44,7 +44,10 @@ which are new. All of it ran synchronously on the event loop. Here:
   crash of the operating system (not of Rasa), the last transactions before it may be lost,
   never the database's consistency. Rasa's own store opened a new SQLite connection for every
   query (SQLAlchemy's default for SQLite files); a pool keeps them (0.14 -> 0.07 ms of CPU per
-  query). PostgreSQL (`make run-scaled`) is left as Rasa configures it.
+  query). PostgreSQL (`make run-scaled`) is configured as Rasa does it, and its pool checks a
+  connection before lending it (`pool_pre_ping`): after PostgreSQL restarts, the pool's
+  connections are all dead, and without the check the next turns of a few customers failed on
+  them, one per connection, before the pool noticed.
 
 Like Rasa's own count-based save, this relies on the conversation lock: only one turn of a
 conversation writes at a time, whichever worker runs it.
@@ -141,6 +144,14 @@ class SQLTrackerStore(rasa_tracker_store.SQLTrackerStore):
         if rasas_engine.dialect.name == "sqlite" and rasas_engine.url.database not in (None, "", ":memory:"):
             rasas_engine.dispose()
             self.engine = _sqlite_engine(rasas_engine.url)
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        elif rasas_engine.dialect.name == "postgresql":
+            rasas_engine.dispose()
+            self.engine = sa.create_engine(
+                rasas_engine.url,
+                pool_pre_ping=True,
+                **rasa_tracker_store.create_engine_kwargs(rasas_engine.url),
+            )
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self._kept: OrderedDict[str, _Kept] = OrderedDict()
         self._cache_size = StoreSettings.read().cache_size
