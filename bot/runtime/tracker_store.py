@@ -67,7 +67,8 @@ import sqlalchemy as sa
 from pydantic import Field
 from rasa.core import tracker_store as rasa_tracker_store
 from rasa.core.tracker_store import ensure_schema_exists
-from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
@@ -88,11 +89,12 @@ class MissingSchemaError(RasaException):
 
 @dataclass
 class _Kept:
-    """A tracker the store knows to match the database up to `last_id` plus `own_rows`."""
+    """A tracker the store knows to match the database up to `last_id` plus `own_rows`; with no
+    tracker, a conversation `retrieve` found nothing stored for (its `create_tracker` comes next)."""
 
-    tracker: DialogueStateTracker
+    tracker: DialogueStateTracker | None
     length: int  # len(tracker.events) when stored or loaded: anything beyond is unsaved
-    last_id: int  # id of the last row read from the database into `tracker`
+    last_id: int  # id of the last row read from the database into `tracker` (0: none was read)
     own_rows: int  # rows this store inserted for it since `last_id` (ids not read back)
     lent: bool = False
 
@@ -219,11 +221,13 @@ class SQLTrackerStore(rasa_tracker_store.SQLTrackerStore):
         """`kept` brought up to date with the rows stored after it, or None when it cannot be."""
         with self.engine.connect() as connection:
             rows = connection.execute(self._rows_since, {"sender_id": sender_id, "since": kept.last_id}).all()
-        if not rows or rows[0][0] != kept.last_id or len(rows) < 1 + kept.own_rows:
+        read = 1 if kept.last_id else 0  # the last row read, found again (none for a new one)
+        if not rows or (read and rows[0][0] != kept.last_id) or len(rows) < read + kept.own_rows:
             return None  # erased (or rows missing) since: start again from the database
-        foreign = rows[1 + kept.own_rows :]
+        foreign = rows[read + kept.own_rows :]
         if any(type_name == SessionStarted.type_name for _, type_name, _ in foreign):
             return None  # a new session started elsewhere: Rasa reads only from its start
+        assert kept.tracker is not None  # `_take` lends only kept trackers
         for event in self._deserialise(data for _, _, data in foreign):
             kept.tracker.update(event)
         kept.length = len(kept.tracker.events)
@@ -234,7 +238,7 @@ class SQLTrackerStore(rasa_tracker_store.SQLTrackerStore):
     def _take(self, sender_id: str) -> _Kept | None:
         """The kept tracker of the conversation, if it may be lent, removed from the cache."""
         kept = self._kept.pop(sender_id, None)
-        if kept is None or kept.lent or len(kept.tracker.events) != kept.length:
+        if kept is None or kept.lent or kept.tracker is None or len(kept.tracker.events) != kept.length:
             return None
         return kept
 
@@ -247,11 +251,31 @@ class SQLTrackerStore(rasa_tracker_store.SQLTrackerStore):
             kept = await asyncio.to_thread(self._load, sender_id, False)
             if kept is None:
                 logger.debug("No stored events for sender id '%s'.", sender_id)
+                if self._cache_size > 0 and self.max_event_history is None:
+                    self._remember(sender_id, _Kept(None, 0, 0, 0, lent=True))
                 return None
         if self._cacheable(kept.tracker):
             kept.lent = True
             self._remember(sender_id, kept)
         return kept.tracker
+
+    async def create_tracker(self, sender_id: str, append_action_listen: bool = True) -> DialogueStateTracker:
+        """Rasa's new tracker for the conversation. Right after `retrieve` found nothing stored
+        for it (under the conversation's lock), it is saved as a lent tracker, without the COUNT,
+        and stays lent to the caller, whose turn goes on with it: the conversation is cached
+        from its first turn."""
+        found_empty = self._kept.get(sender_id)
+        if found_empty is None or found_empty.tracker is not None or not found_empty.lent:
+            return await super().create_tracker(sender_id, append_action_listen)
+        tracker = self.init_tracker(sender_id)
+        if append_action_listen:
+            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+        found_empty.tracker = tracker
+        await self.save(tracker)
+        kept = self._kept.get(sender_id)
+        if kept is not None and kept.tracker is tracker:
+            kept.lent = True  # still the caller's until its turn saves it
+        return tracker
 
     async def retrieve_full_tracker(self, conversation_id: str) -> DialogueStateTracker | None:
         """Every session's events (the HTTP API's tracker endpoint); never cached."""

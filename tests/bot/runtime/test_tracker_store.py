@@ -134,6 +134,43 @@ async def test_a_turn_reads_only_the_rows_after_the_kept_tracker(
     assert statements.threads and "MainThread" not in statements.threads
 
 
+async def test_a_new_conversation_is_saved_without_counting_its_rows(tmp_path: Path) -> None:
+    """The processor's first turn: `get_or_create_tracker` (nothing stored: a new tracker, saved),
+    the turn's events, the save; no COUNT, and the rows are those Rasa's own store writes."""
+    ours, rasas = (
+        store_at(tmp_path / "ours.db"),
+        RasaSQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "rasa.db")),
+    )
+    statements = Statements(ours)
+    trackers = []
+    for store in (ours, rasas):
+        tracker = await store.get_or_create_tracker("c")
+        tracker.update(UserUttered("hello", {"name": "greet", "confidence": 1.0}))
+        tracker.update(ActionExecuted("utter_greet"))
+        await store.save(tracker)
+        trackers.append(tracker)
+    assert "SELECT COUNT" not in statements.take()
+
+    def untimed(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{k: v for k, v in e.items() if k != "timestamp"} for e in events]
+
+    ours_rows, rasas_rows = await stored(tmp_path / "ours.db", "c"), await stored(tmp_path / "rasa.db", "c")
+    assert untimed(ours_rows) == untimed(rasas_rows) and len(ours_rows) == 3
+    assert untimed(events_of(trackers[0])) == untimed(events_of(trackers[1]))
+    again = await turn(ours, "c", "second")  # the next turn reads it back whole, and goes on
+    assert events_of(again) == await stored(tmp_path / "ours.db", "c")
+    assert "SELECT COUNT" not in statements.take()
+
+
+async def test_a_conversation_found_empty_but_created_elsewhere_is_counted(tmp_path: Path) -> None:
+    """`create_tracker` without the `retrieve` that found nothing is Rasa's (its save counts)."""
+    store = store_at(tmp_path / "t.db")
+    await turn(store, "c", "zero")
+    statements = Statements(store)
+    await store.create_tracker("c")
+    assert "SELECT COUNT" in statements.take()
+
+
 async def test_two_workers_take_turns_on_one_conversation(tmp_path: Path) -> None:
     """Behind a load balancer, each worker applies the rows the other stored meanwhile."""
     one, two = store_at(tmp_path / "t.db"), store_at(tmp_path / "t.db")
