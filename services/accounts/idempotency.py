@@ -25,7 +25,7 @@ from typing import Any
 
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -34,6 +34,10 @@ from services.accounts.storage import idempotency_keys, utcnow
 from services.accounts.validation import idempotency_key
 
 KEY_LIFETIME = timedelta(hours=24)
+# Built once, as services.accounts.ratelimit's statements.
+_FORGET_KEYS = delete(idempotency_keys).where(idempotency_keys.c.created_at < bindparam("before"))
+_FIND_KEY = select(idempotency_keys).where(idempotency_keys.c.key == bindparam("wanted"))
+_RECORD_KEY = idempotency_keys.insert()
 
 Handler = Callable[..., Coroutine[Any, Any, HTTPResponse]]
 
@@ -49,8 +53,8 @@ def _fingerprint(secret: str, request: Request) -> str:
 
 def _replay(conn: Connection, key: str, fingerprint: str) -> HTTPResponse | None:
     """The remembered response for `key`, None if there is none, 422 if it served another request."""
-    conn.execute(delete(idempotency_keys).where(idempotency_keys.c.created_at < utcnow() - KEY_LIFETIME))
-    row = conn.execute(select(idempotency_keys).where(idempotency_keys.c.key == key)).first()
+    conn.execute(_FORGET_KEYS, {"before": utcnow() - KEY_LIFETIME})
+    row = conn.execute(_FIND_KEY, {"wanted": key}).first()
     if row is None:
         return None
     if not hmac.compare_digest(row.fingerprint, fingerprint):
@@ -85,13 +89,14 @@ def idempotent(handler: Handler) -> Handler:
             try:
                 with engine.begin() as conn:
                     conn.execute(
-                        idempotency_keys.insert().values(
-                            key=key,
-                            fingerprint=fingerprint,
-                            status=response.status,
-                            body=(response.body or b"").decode(),
-                            created_at=utcnow(),
-                        )
+                        _RECORD_KEY,
+                        {
+                            "key": key,
+                            "fingerprint": fingerprint,
+                            "status": response.status,
+                            "body": (response.body or b"").decode(),
+                            "created_at": utcnow(),
+                        },
                     )
             except IntegrityError:
                 # A concurrent request with the same key won; its answer is the one to keep.

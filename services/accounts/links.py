@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
@@ -21,6 +21,19 @@ from services.accounts.storage import link_tokens, utcnow
 # What a token lets its holder do.
 PASSWORD_RESET = "password_reset"
 DEVICE_CONFIRMATION = "device_confirmation"
+
+
+# The statements of every emailed link, built once (as services.accounts.ratelimit's).
+_ISSUE = link_tokens.insert()
+_REVOKE = (
+    update(link_tokens)
+    .where(
+        (link_tokens.c.email == bindparam("address"))
+        & link_tokens.c.purpose.in_(bindparam("purposes", expanding=True))
+        & link_tokens.c.used_at.is_(None)
+    )
+    .values(used_at=bindparam("revoked_at"))
+)
 
 
 def _digest(token: str) -> str:
@@ -37,13 +50,14 @@ def issue(conn: Connection, email: str, purpose: str, ttl: timedelta) -> str:
     token = secrets.token_urlsafe(32)
     now = utcnow()
     conn.execute(
-        link_tokens.insert().values(
-            token_sha256=_digest(token),
-            email=email,
-            purpose=purpose,
-            created_at=now,
-            expires_at=now + ttl,
-        )
+        _ISSUE,
+        {
+            "token_sha256": _digest(token),
+            "email": email,
+            "purpose": purpose,
+            "created_at": now,
+            "expires_at": now + ttl,
+        },
     )
     return token
 
@@ -88,12 +102,4 @@ def consume(conn: Connection, token: str, purposes: Iterable[str]) -> Link | Non
 
 def revoke(conn: Connection, email: str, purposes: Iterable[str]) -> None:
     """Ends every unused token of `email` for `purposes` (after a deletion or a password change)."""
-    conn.execute(
-        update(link_tokens)
-        .where(
-            (link_tokens.c.email == email)
-            & link_tokens.c.purpose.in_(list(purposes))
-            & link_tokens.c.used_at.is_(None)
-        )
-        .values(used_at=utcnow())
-    )
+    conn.execute(_REVOKE, {"address": email, "purposes": list(purposes), "revoked_at": utcnow()})

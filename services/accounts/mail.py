@@ -18,7 +18,7 @@ import logging
 from datetime import timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection, Engine
 
 from services.accounts import links
@@ -41,6 +41,11 @@ KINDS = {
 }
 
 
+# Built once, as services.accounts.ratelimit's statements.
+_ACCOUNT = select(accounts.c.email).where(accounts.c.email == bindparam("address"))
+_QUEUE = outbox.insert()
+
+
 async def send_if_account_exists(engine: Engine, settings: Settings, email: str, kind: str) -> None:
     """Queues a `kind` email with a fresh link to `email`, only if it has an account."""
     if not settings.dev_outbox:
@@ -48,18 +53,19 @@ async def send_if_account_exists(engine: Engine, settings: Settings, email: str,
         return
     try:
         with engine.begin() as conn:
-            if conn.execute(select(accounts.c.email).where(accounts.c.email == email)).first() is None:
+            if conn.execute(_ACCOUNT, {"address": email}).first() is None:
                 return
             token = links.issue(conn, email, kind, timedelta(minutes=settings.link_ttl_minutes))
             conn.execute(
-                outbox.insert().values(
-                    recipient=email,
-                    sender=KINDS[kind].sender,
-                    kind=kind,
-                    subject=KINDS[kind].subject,
-                    link=f"{settings.public_url}/links/{token}",
-                    created_at=utcnow(),
-                )
+                _QUEUE,
+                {
+                    "recipient": email,
+                    "sender": KINDS[kind].sender,
+                    "kind": kind,
+                    "subject": KINDS[kind].subject,
+                    "link": f"{settings.public_url}/links/{token}",
+                    "created_at": utcnow(),
+                },
             )
     except Exception:  # a background task has no caller to tell; the log must (without the address)
         logger.exception("could not queue a %s email", kind)
