@@ -162,6 +162,32 @@ def test_softmax_does_not_overflow() -> None:
     assert confidences[0, 0] > confidences[0, 1] > confidences[0, 2]
 
 
+def test_a_parse_gives_the_matrix_arithmetics_confidences(
+    classifier: LinearIntentClassifier, featurize: Featurize
+) -> None:
+    """`process`, one message's stored counts in numpy, gives what `weighted_rows`, the sparse
+    product and `softmax` give for the same messages as a matrix (the training's arithmetic)."""
+    texts = [e.get("text") for e in load_data(str(ROOT / "data" / "nlu")).intent_examples][::7]
+    texts += ["", "zzzz qqqq", "I forgot my password " * 50]
+    messages = _messages(featurize, *texts)
+    kept, counts = LinearIntentClassifier._featurized(messages)
+    assert counts is not None and classifier._weights is not None
+    expected = softmax(
+        np.asarray(weighted_rows(counts, classifier._idf) @ classifier._weights) + classifier._bias
+    )
+    classifier.process(messages)
+    compared = 0
+    for message, row in zip(kept, expected, strict=True):
+        ranking = message.get("intent_ranking")
+        assert ranking[0]["name"] == classifier._intents[int(np.argmax(row))]
+        for entry in ranking:
+            assert entry["confidence"] == pytest.approx(
+                row[classifier._intents.index(entry["name"])], abs=1e-9
+            )
+        compared += 1
+    assert compared > 100
+
+
 def test_features_are_rasas_sentence_features(featurize: Featurize) -> None:
     """The sentence row read is the one Rasa's own `get_sparse_features` combines, in its order."""
     messages = _messages(featurize, "mon mot de passe ne marche pas", "reset link?")
