@@ -1,4 +1,4 @@
-"""`python -m bot.runtime ...`: Rasa's own command line with twelve changes to how it serves:
+"""`python -m bot.runtime ...`: Rasa's own command line with thirteen changes to how it serves:
 
 - **the action-response check, built once and applied per event type**
   (bot.runtime.action_responses: 34 ms of CPU per action call before, then 0.7 ms, now 0.08);
@@ -28,6 +28,8 @@
   the 5,000 events of an 80-turn conversation, ujson 4.2 ms);
 - **the domain sent to the form validations without its responses** (bot.runtime.action_domain:
   81 of its 86 KB, which the action server never reads, encoded and decoded at every validation);
+- **`Domain.is_empty` without building an empty domain at every turn** (bot.runtime.empty_domain:
+  0.2 ms a turn);
 - **the HTTP API token out of the process list**: `run --enable-api` without `--auth-token` takes
   the token from `RASA_AUTH_TOKEN`, so it is not on a command line every local user can read.
 
@@ -43,6 +45,7 @@ from rasa.core.agent import Agent
 from bot.runtime import (
     action_domain,
     action_outage,
+    empty_domain,
     endpoint_requests,
     graph_runner,
     long_conversations,
@@ -63,6 +66,7 @@ def install() -> None:
     replace_method(Agent, "_create_tracker_store", staticmethod(unwrapped_tracker_store))
     action_outage.install()
     action_domain.install()
+    empty_domain.install()
     redacting.install()
     request_limit.install()
     waits.install()

@@ -38,6 +38,9 @@ def pristine_rasa(monkeypatch) -> None:
     monkeypatch.setattr(rasa_run, "configure_app", rasa_run.configure_app)
     monkeypatch.setattr(rasa_processor, "DaskGraphRunner", DaskGraphRunner)
     monkeypatch.setattr(EndpointConfig, "session", EndpointConfig.session)
+    monkeypatch.setattr(rasa_run, "close_resources", rasa_run.close_resources)
+    monkeypatch.setattr(RemoteAction, "_action_call_format", RemoteAction._action_call_format)
+    monkeypatch.setattr(Domain, "is_empty", Domain.is_empty)
 
 
 @pytest.fixture
