@@ -2,7 +2,9 @@
 kept connections that the server's stop closes."""
 
 import asyncio
+import contextlib
 import json
+from collections.abc import AsyncIterator, Awaitable, Callable
 from types import SimpleNamespace
 
 import pytest
@@ -42,6 +44,22 @@ def test_bodies_decode_to_the_same_values_as_the_standard_librarys() -> None:
     assert json.loads(endpoint_requests.dumps(huge)) == huge
 
 
+@contextlib.asynccontextmanager
+async def action_server(
+    port: int, handler: Callable[[web.Request], Awaitable[web.Response]]
+) -> AsyncIterator[None]:
+    """A stand-in action server on `port` whose /webhook answers with `handler`."""
+    app = web.Application()
+    app.router.add_post("/webhook", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield
+    finally:
+        await runner.cleanup()
+
+
 def test_rasas_endpoint_requests_send_them(unused_tcp_port: int) -> None:
     received: list[dict] = []
     state = tracker_state()
@@ -51,17 +69,10 @@ def test_rasas_endpoint_requests_send_them(unused_tcp_port: int) -> None:
         return web.json_response({"events": []})
 
     async def call() -> None:
-        app = web.Application()
-        app.router.add_post("/webhook", handler)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", unused_tcp_port).start()
-        try:
+        async with action_server(unused_tcp_port, handler):
             endpoint = EndpointConfig(f"http://127.0.0.1:{unused_tcp_port}/webhook", headers={"X-Test": "1"})
             assert await endpoint.request(json=state, method="post") == {"events": []}
             await endpoint_requests.close_kept_sessions()
-        finally:
-            await runner.cleanup()
 
     endpoint_requests.install()
     asyncio.run(call())
@@ -76,12 +87,7 @@ def test_calls_reuse_one_connection_and_stopping_closes_it(unused_tcp_port: int)
         return web.json_response({"events": []})
 
     async def call() -> None:
-        app = web.Application()
-        app.router.add_post("/webhook", handler)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", unused_tcp_port).start()
-        try:
+        async with action_server(unused_tcp_port, handler):
             endpoint = EndpointConfig(f"http://127.0.0.1:{unused_tcp_port}/webhook")
             for _ in range(3):
                 assert await endpoint.request(json={"n": 1}, method="post") == {"events": []}
@@ -93,8 +99,6 @@ def test_calls_reuse_one_connection_and_stopping_closes_it(unused_tcp_port: int)
             assert session.closed
             assert await endpoint.request(json={"n": 2}, method="post") == {"events": []}  # a new one
             await endpoint_requests.close_kept_sessions()
-        finally:
-            await runner.cleanup()
 
     endpoint_requests.install()
     endpoint_requests.install()  # twice: close_resources is wrapped once
