@@ -13,15 +13,22 @@ events only. It is the same code as Rasa's on the same inputs, in two pieces ins
 the result is the same; whenever the continuation is not certain to be the same (the events were
 replaced, a reverted or undone event was one the states had already used, a new loop name
 appeared, the history is bounded), the fold starts again from the first event, as Rasa does.
+The states fold keeps copies of itself at the last CHECKPOINTS turn starts, because a form undoes
+its previous turn's events at each of its turns (Rasa's `_undo_till_previous_loop_execution`):
+it goes on from the latest copy taken before the undone events instead of the first event (at
+turn 160 of one conversation those restarts were a third of a turn's CPU).
 
 Rasa's private helpers used here are checked by `check_rasa_api` when the policies are built:
 a Rasa without them fails at start, not at a customer's turn.
 """
 
+import copy
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from rasa.shared.core.constants import PREVIOUS_ACTION
+from rasa.shared.constants import DEFAULT_SENDER_ID
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, PREVIOUS_ACTION
 from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -38,6 +45,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.runtime.replace import require_method
 
 _ATTRIBUTE = "_bot_history_folds"
+# Turn starts a states fold keeps copies of: a form undoes its last turn, a revert one or two.
+CHECKPOINTS = 4
 # Rasa's own, kept before bot.runtime.long_conversations replaces it with `applied_events` below.
 _rasa_applied_events = DialogueStateTracker.applied_events
 
@@ -55,6 +64,48 @@ RASA_API = (
     (Domain, "_substitute_rule_only_user_input"),
     (Domain, "_clean_state"),
 )
+
+
+# The tracker's state besides its events and slots, as `DialogueStateTracker._reset` lists it.
+TRACKER_STATE = (
+    "_paused",
+    "followup_action",
+    "latest_action",
+    "latest_message",
+    "latest_bot_utterance",
+    "active_loop",
+)
+# What `init_copy` gives the copy (model and assistant ids left unset, as Rasa's copy leaves
+# them), and the events and slots taken over.
+TRACKER_IDENTITY = {
+    "_max_event_history",
+    "events",
+    "sender_id",
+    "slots",
+    "sender_source",
+    "is_rule_tracker",
+    "model_id",
+    "assistant_id",
+}
+
+
+def copy_tracker(tracker: DialogueStateTracker) -> DialogueStateTracker:
+    """`tracker.copy()`: a tracker with the same events and state, built without a replay.
+    Like Rasa's copy it is a fresh tracker as `init_copy` makes it (no model or assistant id),
+    whose slots are copied once, with their values (`init_copy` copies them, then resets them)."""
+    duplicate = DialogueStateTracker(
+        tracker.sender_id or DEFAULT_SENDER_ID,
+        (),
+        tracker._max_event_history,
+        is_rule_tracker=tracker.is_rule_tracker,
+    )
+    duplicate.events = deque(tracker.events, tracker.events.maxlen)
+    duplicate.slots = {name: copy.copy(slot) for name, slot in tracker.slots.items()}
+    for name in TRACKER_STATE:
+        value = getattr(tracker, name)
+        # The dictionaries are changed in place by later events (a loop's interruption):
+        setattr(duplicate, name, dict(value) if isinstance(value, dict) else value)
+    return duplicate
 
 
 def check_rasa_api() -> None:
@@ -84,6 +135,40 @@ class _StatesFold:
     states: list[State] = field(default_factory=list)
     last_ml_action_sub_state: dict[str, Any] | None = None
     turn_was_hidden: bool = False
+    checkpoints: list["_StatesFold"] = field(default_factory=list)  # copies at recent turn starts
+
+    def continues(self, applied: list[Event]) -> bool:
+        """Whether `applied` still begins with the events this fold consumed. Applied events
+        change only by appends and deletions (a revert, a form's turn undone back to its
+        previous execution, a restart), and each event object is in the list once: the last
+        event consumed still at its index means nothing at or before it was deleted."""
+        return len(applied) >= self.consumed and (
+            not self.consumed or applied[self.consumed - 1] is self.last_applied
+        )
+
+    def checkpoint(self) -> None:
+        """Keeps a copy of the fold as it is (at a turn's start), the last CHECKPOINTS of them."""
+        self.checkpoints.append(self._copy([]))
+        del self.checkpoints[:-CHECKPOINTS]
+
+    def resumed(self, applied: list[Event]) -> "_StatesFold | None":
+        """A fold from the latest checkpoint `applied` still begins with, or None."""
+        for index in range(len(self.checkpoints) - 1, -1, -1):
+            saved = self.checkpoints[index]
+            if saved.continues(applied):
+                return saved._copy(self.checkpoints[:index])
+        return None
+
+    def _copy(self, checkpoints: list["_StatesFold"]) -> "_StatesFold":
+        return _StatesFold(
+            self.consumed,
+            self.last_applied,
+            copy_tracker(self.replay),
+            list(self.states),
+            self.last_ml_action_sub_state,
+            self.turn_was_hidden,
+            checkpoints,
+        )
 
 
 @dataclass
@@ -212,11 +297,10 @@ def past_states(
     applied = applied_events(tracker)
     key = (id(domain), omit_unset_slots, ignore_rule_only_turns, repr(rule_only_data))
     fold = folds.states.get(key)
-    if fold is not None and (
-        len(applied) < fold.consumed
-        or (fold.consumed and applied[fold.consumed - 1] is not fold.last_applied)
-    ):
-        fold = None  # an event the states were built from has been reverted or undone
+    if fold is not None and not fold.continues(applied):
+        # An event the states were built from has been reverted or undone: from the latest
+        # turn start before it, or from the first event.
+        fold = fold.resumed(applied)
     if fold is None:
         fold = _StatesFold(0, None, tracker.init_copy())
     step = (omit_unset_slots, ignore_rule_only_turns, rule_only_data)
@@ -226,6 +310,10 @@ def past_states(
             if state is not None:
                 fold.states.append(state)
         fold.replay.update(event)
+        fold.consumed += 1
+        fold.last_applied = event
+        if isinstance(event, ActionExecuted) and event.action_name == ACTION_LISTEN_NAME:
+            fold.checkpoint()
     fold.consumed = len(applied)
     fold.last_applied = applied[-1] if applied else None
     folds.states[key] = fold

@@ -6,6 +6,7 @@ from jsonschema import ValidationError
 from rasa.core import processor as rasa_processor
 from rasa.core import run as rasa_run
 from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.forms import FormAction
 from rasa.core.agent import Agent
 from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
@@ -41,6 +42,7 @@ def pristine_rasa(monkeypatch) -> None:
     monkeypatch.setattr(rasa_run, "close_resources", rasa_run.close_resources)
     monkeypatch.setattr(RemoteAction, "_action_call_format", RemoteAction._action_call_format)
     monkeypatch.setattr(Domain, "is_empty", Domain.is_empty)
+    monkeypatch.setattr(FormAction, "_temporary_tracker", FormAction._temporary_tracker)
 
 
 @pytest.fixture
