@@ -80,7 +80,7 @@ WORKERS ?=
 run-scaled: $(MODEL)
 	$(PY) -m ops run-scaled $(if $(WORKERS),--workers $(WORKERS))
 
-# CV=1 also cross-validates the NLU per language (about 45 minutes more); PROFILE=1 samples the
+# CV=1 also cross-validates the NLU per language (about 10 minutes more); PROFILE=1 samples the
 # Rasa processes with py-spy under load.
 bench: $(VENV)/.installed $(TOOLS)/.installed
 	$(PY) -m ops.bench $(if $(CV),--cv) $(if $(PROFILE),--profile)

@@ -487,7 +487,7 @@ def understanding(cv: bool) -> dict[str, Any]:
     """Cross-validated accuracy per language: `make evaluate`'s last summary, or a new run."""
     summary_path = ROOT / "results" / "nlu" / "summary.json"
     if cv:
-        progress("cross-validating the NLU per language (about 45 minutes)")
+        progress("cross-validating the NLU per language (about 10 minutes)")
         subprocess.run(
             [python(), "-m", "ops.evaluation", "--out", str(summary_path.parent)], cwd=ROOT, check=True
         )
@@ -505,7 +505,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ops.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer conversations (a smoke run)")
     parser.add_argument(
-        "--cv", action="store_true", help="also run the per-language cross-validation (about 45 minutes)"
+        "--cv", action="store_true", help="also run the per-language cross-validation (about 10 minutes)"
     )
     parser.add_argument(
         "--profile",
