@@ -1,6 +1,7 @@
 """bot.runtime.tracker_store: an error while storing one conversation fails that call, never the
 process (Rasa's own SQL store calls `print_error_and_exit` on any ValueError)."""
 
+import asyncio
 import sqlite3
 import threading
 from pathlib import Path
@@ -255,6 +256,20 @@ def test_the_cache_size_is_checked(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     monkeypatch.setenv("TRACKER_CACHE_SIZE", "many")
     with pytest.raises(ValueError, match="TRACKER_CACHE_SIZE"):
         store_at(tmp_path / "t.db")
+
+
+async def test_concurrent_saves_on_sqlite_never_wait_for_its_lock(tmp_path: Path) -> None:
+    """SQLite told not to wait at all for its write lock (busy timeout 0): 40 conversations
+    saved at once from the store's threads all succeed, because they take turns in the process."""
+    store = store_at(tmp_path / "t.db")
+
+    @sa.event.listens_for(store.engine, "connect")
+    def no_waiting(connection: Any, _record: Any) -> None:
+        connection.execute("PRAGMA busy_timeout=0")
+
+    for _ in range(3):
+        await asyncio.gather(*(turn(store, f"c{n}", "hello") for n in range(40)))
+    assert len(await stored(tmp_path / "t.db", "c7")) == 12
 
 
 async def test_sqlite_commits_append_to_a_write_ahead_log_on_pooled_connections(tmp_path: Path) -> None:
