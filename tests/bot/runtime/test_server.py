@@ -43,6 +43,7 @@ def pristine_rasa(monkeypatch) -> None:
     monkeypatch.setattr(RemoteAction, "_action_call_format", RemoteAction._action_call_format)
     monkeypatch.setattr(Domain, "is_empty", Domain.is_empty)
     monkeypatch.setattr(FormAction, "_temporary_tracker", FormAction._temporary_tracker)
+    monkeypatch.setattr(rasa_run, "load_agent_on_start", rasa_run.load_agent_on_start)
 
 
 @pytest.fixture
