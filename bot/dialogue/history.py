@@ -89,17 +89,18 @@ TRACKER_IDENTITY = {
 }
 
 
-def copy_tracker(tracker: DialogueStateTracker) -> DialogueStateTracker:
+def copy_tracker(tracker: DialogueStateTracker, with_events: bool = True) -> DialogueStateTracker:
     """`tracker.copy()`: a tracker with the same events and state, built without a replay.
     Like Rasa's copy it is a fresh tracker as `init_copy` makes it (no model or assistant id),
-    whose slots are copied once, with their values (`init_copy` copies them, then resets them)."""
+    whose slots are copied once, with their values (`init_copy` copies them, then resets them).
+    Without events: the same state and no event (for what reads only the state)."""
     duplicate = DialogueStateTracker(
         tracker.sender_id or DEFAULT_SENDER_ID,
         (),
         tracker._max_event_history,
         is_rule_tracker=tracker.is_rule_tracker,
     )
-    duplicate.events = deque(tracker.events, tracker.events.maxlen)
+    duplicate.events = deque(tracker.events if with_events else (), tracker.events.maxlen)
     duplicate.slots = {name: copy.copy(slot) for name, slot in tracker.slots.items()}
     for name in TRACKER_STATE:
         value = getattr(tracker, name)
@@ -109,9 +110,16 @@ def copy_tracker(tracker: DialogueStateTracker) -> DialogueStateTracker:
 
 
 def check_rasa_api() -> None:
-    """Fails when this Rasa lacks a method the folds reproduce or call (written for 3.6)."""
+    """Fails when this Rasa lacks a method the folds reproduce or call, or when its tracker has
+    attributes `copy_tracker` does not know (written for 3.6)."""
     for owner, name in RASA_API:
         require_method(owner, name)
+    attributes = set(vars(DialogueStateTracker("probe", [])))
+    if attributes != TRACKER_IDENTITY | set(TRACKER_STATE):
+        raise RuntimeError(
+            f"DialogueStateTracker's attributes are now {sorted(attributes)}: the copy in "
+            f"bot.dialogue.history was written for Rasa 3.6 and must be revised."
+        )
 
 
 @dataclass
@@ -122,6 +130,33 @@ class _AppliedFold:
     last_event: Event | None
     loop_names: frozenset[str]
     applied: list[Event]
+
+
+def _begins_with(applied: list[Event], consumed: int, last: Event | None) -> bool:
+    """Whether `applied` still begins with the `consumed` events a fold read, `last` the last.
+    Applied events change only by appends and deletions (a revert, a form's turn undone back to
+    its previous execution, a restart), and each event object is in the list once: the last one
+    read still at its index means nothing at or before it was deleted."""
+    return len(applied) >= consumed and (not consumed or applied[consumed - 1] is last)
+
+
+@dataclass
+class _Checkpoint:
+    """What a states fold was at a turn's start: enough to go on from there. Its replay tracker
+    has the state without the events: the state step reads a tracker's state (latest message
+    and action, slots, active loop), never its events, and the states are the fold's first
+    `states_kept` (a fold's list only grows until it is resumed from a checkpoint)."""
+
+    consumed: int
+    last_applied: Event | None
+    replay: DialogueStateTracker
+    states_kept: int
+    last_ml_action_sub_state: dict[str, Any] | None
+    turn_was_hidden: bool
+
+    def continues(self, applied: list[Event]) -> bool:
+        """Whether `applied` still begins with the events consumed up to here."""
+        return _begins_with(applied, self.consumed, self.last_applied)
 
 
 @dataclass
@@ -135,40 +170,42 @@ class _StatesFold:
     states: list[State] = field(default_factory=list)
     last_ml_action_sub_state: dict[str, Any] | None = None
     turn_was_hidden: bool = False
-    checkpoints: list["_StatesFold"] = field(default_factory=list)  # copies at recent turn starts
+    checkpoints: list[_Checkpoint] = field(default_factory=list)  # the last CHECKPOINTS turn starts
 
     def continues(self, applied: list[Event]) -> bool:
-        """Whether `applied` still begins with the events this fold consumed. Applied events
-        change only by appends and deletions (a revert, a form's turn undone back to its
-        previous execution, a restart), and each event object is in the list once: the last
-        event consumed still at its index means nothing at or before it was deleted."""
-        return len(applied) >= self.consumed and (
-            not self.consumed or applied[self.consumed - 1] is self.last_applied
-        )
+        """Whether `applied` still begins with the events this fold consumed."""
+        return _begins_with(applied, self.consumed, self.last_applied)
 
     def checkpoint(self) -> None:
-        """Keeps a copy of the fold as it is (at a turn's start), the last CHECKPOINTS of them."""
-        self.checkpoints.append(self._copy([]))
+        """Keeps what the fold is now (at a turn's start), the last CHECKPOINTS of them."""
+        self.checkpoints.append(
+            _Checkpoint(
+                self.consumed,
+                self.last_applied,
+                copy_tracker(self.replay, with_events=False),
+                len(self.states),
+                self.last_ml_action_sub_state,
+                self.turn_was_hidden,
+            )
+        )
         del self.checkpoints[:-CHECKPOINTS]
 
     def resumed(self, applied: list[Event]) -> "_StatesFold | None":
-        """A fold from the latest checkpoint `applied` still begins with, or None."""
+        """The fold from the latest checkpoint `applied` still begins with (kept, with the ones
+        before it, for the next resume), or None."""
         for index in range(len(self.checkpoints) - 1, -1, -1):
             saved = self.checkpoints[index]
             if saved.continues(applied):
-                return saved._copy(self.checkpoints[:index])
+                return _StatesFold(
+                    saved.consumed,
+                    saved.last_applied,
+                    copy_tracker(saved.replay, with_events=False),
+                    self.states[: saved.states_kept],
+                    saved.last_ml_action_sub_state,
+                    saved.turn_was_hidden,
+                    self.checkpoints[: index + 1],
+                )
         return None
-
-    def _copy(self, checkpoints: list["_StatesFold"]) -> "_StatesFold":
-        return _StatesFold(
-            self.consumed,
-            self.last_applied,
-            copy_tracker(self.replay),
-            list(self.states),
-            self.last_ml_action_sub_state,
-            self.turn_was_hidden,
-            checkpoints,
-        )
 
 
 @dataclass
@@ -314,8 +351,6 @@ def past_states(
         fold.last_applied = event
         if isinstance(event, ActionExecuted) and event.action_name == ACTION_LISTEN_NAME:
             fold.checkpoint()
-    fold.consumed = len(applied)
-    fold.last_applied = applied[-1] if applied else None
     folds.states[key] = fold
     # The final tracker's state: computed on a copy of the running variables, never kept.
     final = _StatesFold(

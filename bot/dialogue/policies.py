@@ -3,7 +3,7 @@
 config.yml names these instead of Rasa's. Their predictions are Rasa's: what changes is where
 `past_states` comes from (bot.dialogue.history, which continues Rasa's own fold over the new
 events) and, for the rules, which rules are checked against the last state (only those it can
-satisfy, not all 200), proven on long conversations by tests/bot/dialogue/test_policies.py, which
+satisfy, not all 203), proven on long conversations by tests/bot/dialogue/test_history.py, which
 compares every prediction with Rasa's policies trained on the same data.
 """
 

@@ -8,9 +8,11 @@ row, the entity extractors read the text. And for one short text the vectorizer'
 sparse-matrix conversions cost more than the counting itself. Here the sentence row is counted
 directly, with the vectorizer's own analyzer and vocabulary (so lower-casing, n-grams and the
 out-of-vocabulary handling are scikit-learn's and Rasa's), into the same sparse row the vectorizer
-would give: 0.16 -> 0.04 ms per message for words, 0.23 -> 0.10 for character n-grams. Training,
-persistence and loading are Rasa's. tests/bot/nlu/test_count_features.py compares the rows with
-Rasa's on every training example.
+would give: 0.16 -> 0.04 ms per message for words, 0.23 -> 0.10 for character n-grams. Fitting
+the vocabularies, persistence and loading are Rasa's; training messages get no sequence features
+either (nor the intents' and actions' label features), so a pipeline that adds a component
+reading them (DIET, TED, ResponseSelector) must name Rasa's CountVectorsFeaturizer again.
+tests/bot/nlu/test_count_features.py compares the rows with Rasa's on every training example.
 """
 
 from collections import Counter

@@ -69,6 +69,15 @@ def weighted_rows(counts: scipy.sparse.csr_matrix, idf: np.ndarray) -> scipy.spa
     return rows
 
 
+def _sentence_features(message: Message) -> list[scipy.sparse.spmatrix]:
+    """The message's sentence-level sparse features of its text, in the featurizers' order."""
+    return [
+        f.features
+        for f in message.features
+        if f.attribute == TEXT and f.is_sparse() and f.type == FEATURE_TYPE_SENTENCE
+    ]
+
+
 def softmax(scores: np.ndarray) -> np.ndarray:
     """Row-wise softmax, shifted by each row's maximum so that no exponent overflows."""
     shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
@@ -138,11 +147,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         """
         kept, rows = [], []
         for message in messages:
-            parts = [
-                f.features
-                for f in message.features
-                if f.attribute == TEXT and f.is_sparse() and f.type == FEATURE_TYPE_SENTENCE
-            ]
+            parts = _sentence_features(message)
             if parts:
                 kept.append(message)
                 rows.append(parts[0] if len(parts) == 1 else scipy.sparse.hstack(parts))
@@ -203,12 +208,12 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             return cls.create(config, model_storage, resource, execution_context)
         return cls(config, model_storage, resource, intents, arrays)
 
-    def _confidences(self, parts: list[scipy.sparse.spmatrix]) -> np.ndarray | None:
+    def _confidences(self, parts: list[scipy.sparse.spmatrix]) -> np.ndarray:
         """The intents' confidences for one message's sentence rows (in the featurizers' order):
         what `weighted_rows`, the product with the weights and `softmax` give for a matrix of
         that one row, computed on the rows' few stored values in numpy. Building and multiplying
         sparse matrices cost several times the arithmetic for one short message (a tenth of a
-        worker's CPU per turn). None if the rows do not match the model's features."""
+        worker's CPU per turn)."""
         assert self._weights is not None and self._bias is not None and self._idf is not None
         columns, counts, offset = [], [], 0
         for part in parts:
@@ -217,7 +222,10 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             counts.append(row.data.astype(np.float64))
             offset += part.shape[1]
         if offset != self._weights.shape[0]:
-            return None
+            raise ValueError(
+                f"The message has {offset} features and the intent model {self._weights.shape[0]}: "
+                "the featurizers changed since it was trained; retrain the model."
+            )
         cols, data = np.concatenate(columns), np.concatenate(counts)
         if cols.size > 1 and np.any(np.diff(cols) <= 0):  # unsorted or repeated: sum as sparse rows do
             cols, inverse = np.unique(cols, return_inverse=True)
@@ -235,14 +243,10 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         if self._weights is None or self._bias is None or self._idf is None:
             return messages
         for message in messages:
-            parts = [
-                f.features
-                for f in message.features
-                if f.attribute == TEXT and f.is_sparse() and f.type == FEATURE_TYPE_SENTENCE
-            ]
-            row = self._confidences(parts) if parts else None
-            if row is None:
+            parts = _sentence_features(message)
+            if not parts:
                 continue
+            row = self._confidences(parts)
             order = np.argsort(-row)[: self._config["ranking_length"] or None]  # 0: all, as Rasa's
             ranking = [
                 {INTENT_NAME_KEY: self._intents[i], PREDICTED_CONFIDENCE_KEY: float(row[i])} for i in order

@@ -21,6 +21,7 @@ value ujson cannot encode (an integer beyond 64 bits, say) is encoded by `json` 
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any
 
@@ -30,7 +31,7 @@ from rasa.core import run as rasa_run
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.runtime.replace import replace_method
+from bot.runtime.replace import replace_method, require_method
 
 KEEPALIVE_SECONDS = 4.0  # below Sanic's default KEEP_ALIVE_TIMEOUT of 5 s (the action server)
 _KEPT = "_kept_session"  # attribute of an EndpointConfig: (event loop, its session)
@@ -58,7 +59,8 @@ def new_session(endpoint: EndpointConfig) -> aiohttp.ClientSession:
         auth=auth,
         timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
         json_serialize=dumps,
-        connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS),
+        # No cap on connections (aiohttp's default is 100): Rasa's session per call had none.
+        connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS, limit=0),
     )
 
 
@@ -78,7 +80,7 @@ class _Lent:
         return None
 
 
-def session(self: EndpointConfig) -> Any:
+def session(self: EndpointConfig) -> _Lent:
     """`EndpointConfig.session`: the endpoint's session for the running event loop, lent (Rasa
     calls it only inside one: an aiohttp session needs one)."""
     loop = asyncio.get_running_loop()
@@ -98,7 +100,9 @@ async def close_kept_sessions() -> None:
         await kept.close()
 
 
-def closing_kept_sessions(close_resources: Any) -> Any:
+def closing_kept_sessions(
+    close_resources: Callable[..., Awaitable[None]],
+) -> Callable[..., Awaitable[None]]:
     """Rasa's `close_resources` (run when the server stops), then the kept sessions closed."""
 
     async def close_resources_and_sessions(*args: Any, **kwargs: Any) -> None:
@@ -114,5 +118,6 @@ def closing_kept_sessions(close_resources: Any) -> Any:
 def install() -> None:
     """Rasa's endpoint requests on kept sessions with `dumps` (once per process)."""
     replace_method(EndpointConfig, "session", session)
+    require_method(rasa_run, "close_resources")
     if not getattr(rasa_run.close_resources, "_closes_sessions", False):
         replace_method(rasa_run, "close_resources", closing_kept_sessions(rasa_run.close_resources))

@@ -24,7 +24,7 @@ from rasa.shared.core.events import ActionExecuted, Event, Restarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.dialogue import history
-from bot.dialogue.history import TRACKER_IDENTITY, TRACKER_STATE, copy_tracker
+from bot.dialogue.history import copy_tracker
 from bot.runtime.replace import replace_method
 
 _rasa_temporary_tracker = FormAction._temporary_tracker
@@ -63,13 +63,7 @@ _applied_events.__doc__ = DialogueStateTracker.applied_events.__doc__
 
 def install() -> None:
     """Replaces the three methods; fails at start when this Rasa no longer has what they need."""
-    history.check_rasa_api()
-    attributes = set(vars(DialogueStateTracker("probe", [])))
-    if attributes != TRACKER_IDENTITY | set(TRACKER_STATE):
-        raise RuntimeError(
-            f"DialogueStateTracker's attributes are now {sorted(attributes)}: the copy in "
-            f"bot.runtime.long_conversations was written for Rasa 3.6 and must be revised."
-        )
+    history.check_rasa_api()  # the methods used, and the tracker's attributes `copy_tracker` copies
     replace_method(DialogueStateTracker, "copy", copy_tracker)
     replace_method(DialogueStateTracker, "applied_events", _applied_events)
     replace_method(FormAction, "_temporary_tracker", temporary_tracker)

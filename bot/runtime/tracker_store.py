@@ -150,7 +150,7 @@ class SQLTrackerStore(rasa_tracker_store.SQLTrackerStore):
         rasas_engine = self.engine
         # One writer at a time in this process (see the module's docstring); PostgreSQL's rows
         # lock on their own.
-        self._one_writer: Any = contextlib.nullcontext()
+        self._one_writer: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
         if rasas_engine.dialect.name == "sqlite" and rasas_engine.url.database not in (None, "", ":memory:"):
             rasas_engine.dispose()
             self.engine = _sqlite_engine(rasas_engine.url)
@@ -271,8 +271,9 @@ class SQLTrackerStore(rasa_tracker_store.SQLTrackerStore):
     async def create_tracker(self, sender_id: str, append_action_listen: bool = True) -> DialogueStateTracker:
         """Rasa's new tracker for the conversation. Right after `retrieve` found nothing stored
         for it (under the conversation's lock), it is saved as a lent tracker, without the COUNT,
-        and stays lent to the caller, whose turn goes on with it: the conversation is cached
-        from its first turn."""
+        and stays lent to the caller, whose turn saves its own events without a COUNT either.
+        (The first turn's session start then makes the second turn read the conversation back
+        from the database, as for any new session.)"""
         found_empty = self._kept.get(sender_id)
         if found_empty is None or found_empty.tracker is not None or not found_empty.lent:
             return await super().create_tracker(sender_id, append_action_listen)
@@ -351,7 +352,8 @@ class SQLTrackerStore(rasa_tracker_store.SQLTrackerStore):
     ) -> list[Event]:
         """Inserts the new events in one statement and commits; returns what was inserted.
         With `count_stored`, which events are new is Rasa's way: those past the stored count,
-        counted in the transaction that inserts them."""
+        counted and inserted in one session (on SQLite under the process's write lock, so no
+        other save comes between)."""
         if count_stored:
             with self._one_writer, self.session_scope() as session:
                 events = list(self._additional_events(session, tracker))

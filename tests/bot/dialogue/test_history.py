@@ -95,6 +95,31 @@ def test_applied_events_and_states_are_rasa_s_after_every_event(
     assert checked > 400
 
 
+def test_undone_form_turns_resume_the_states_from_a_recent_turn_start(
+    shipped: tuple[Domain, RulePolicy, MemoizationPolicy],
+    rasa_applied_events: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When a form undoes its previous turn (or a message is taken back), the states go on from
+    a copy kept at a recent turn start, not from the first event (the states themselves are
+    compared with Rasa's in the test above)."""
+    domain, rule, _ = shipped
+    rule_only = rule._get_rule_only_data()
+    found: list[bool] = []
+    resumed = history._StatesFold.resumed
+
+    def counted(self: history._StatesFold, applied: list[Event]) -> history._StatesFold | None:
+        fold = resumed(self, applied)
+        found.append(fold is not None)
+        return fold
+
+    monkeypatch.setattr(history._StatesFold, "resumed", counted)
+    for tracker, _event in growing(domain):
+        for ignore_rule_only_turns in (False, True):
+            history.past_states(tracker, domain, False, ignore_rule_only_turns, rule_only)
+    assert found.count(True) >= 40 and found.count(False) == 0, found
+
+
 def test_every_prediction_is_rasa_s(
     shipped: tuple[Domain, RulePolicy, MemoizationPolicy], rasa_applied_events: None
 ) -> None:

@@ -1,4 +1,4 @@
-"""bot.runtime.frozen_heap: after the agent is loaded, the heap is frozen and later garbage is
+"""bot.runtime.frozen_heap: loading the agent freezes the heap once, and garbage made later is
 still collected."""
 
 import asyncio
@@ -18,7 +18,7 @@ def pristine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     gc.unfreeze()
 
 
-def test_loading_the_agent_freezes_what_exists_and_later_garbage_is_collected() -> None:
+def test_loading_the_agent_freezes_the_heap_once(monkeypatch: pytest.MonkeyPatch) -> None:
     loaded = object()
 
     async def load_agent_on_start(*args: object) -> object:
@@ -27,9 +27,15 @@ def test_loading_the_agent_freezes_what_exists_and_later_garbage_is_collected() 
     rasa_run.load_agent_on_start = load_agent_on_start
     frozen_heap.install()
     frozen_heap.install()  # twice: wrapped once
-    gc.unfreeze()
+    freezes: list[bool] = []
+    monkeypatch.setattr(frozen_heap, "freeze", lambda: freezes.append(True) or 0)
     assert asyncio.run(rasa_run.load_agent_on_start("model", None, None, None, None)) is loaded
-    assert gc.get_freeze_count() > 1000
+    assert freezes == [True]
+
+
+def test_what_exists_is_frozen_and_later_garbage_is_collected() -> None:
+    gc.unfreeze()
+    assert frozen_heap.freeze() > 1000
 
     class Cycle:
         pass
