@@ -16,7 +16,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.runtime.replace import replace_method, require_method
+from bot.runtime.replace import wrap_method
 
 LEFT_OUT = "responses"
 _KEPT = "_domain_for_actions"  # attribute of a Domain: its dict without LEFT_OUT
@@ -44,13 +44,9 @@ def without_responses(
             call["domain"] = for_actions(domain)
         return call
 
-    action_call_format._sends_domain_without_responses = True  # type: ignore[attr-defined]
     return action_call_format
 
 
 def install() -> None:
     """Rasa's action calls send `for_actions` of their domain (once per process)."""
-    require_method(RemoteAction, "_action_call_format")
-    call_format = RemoteAction._action_call_format
-    if not getattr(call_format, "_sends_domain_without_responses", False):
-        replace_method(RemoteAction, "_action_call_format", without_responses(call_format))
+    wrap_method(RemoteAction, "_action_call_format", without_responses)

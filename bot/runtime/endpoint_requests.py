@@ -31,7 +31,7 @@ from rasa.core import run as rasa_run
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.runtime.replace import replace_method, require_method
+from bot.runtime.replace import replace_method, wrap_method
 
 KEEPALIVE_SECONDS = 4.0  # below Sanic's default KEEP_ALIVE_TIMEOUT of 5 s (the action server)
 _KEPT = "_kept_session"  # attribute of an EndpointConfig: (event loop, its session)
@@ -111,13 +111,10 @@ def closing_kept_sessions(
         finally:
             await close_kept_sessions()
 
-    close_resources_and_sessions._closes_sessions = True  # type: ignore[attr-defined]
     return close_resources_and_sessions
 
 
 def install() -> None:
     """Rasa's endpoint requests on kept sessions with `dumps` (once per process)."""
     replace_method(EndpointConfig, "session", session)
-    require_method(rasa_run, "close_resources")
-    if not getattr(rasa_run.close_resources, "_closes_sessions", False):
-        replace_method(rasa_run, "close_resources", closing_kept_sessions(rasa_run.close_resources))
+    wrap_method(rasa_run, "close_resources", closing_kept_sessions)

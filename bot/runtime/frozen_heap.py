@@ -21,7 +21,7 @@ from typing import Any
 
 from rasa.core import run as rasa_run
 
-from bot.runtime.replace import replace_method, require_method
+from bot.runtime.replace import wrap_method
 
 logger = logging.getLogger(__name__)
 
@@ -41,12 +41,9 @@ def freezing_after(load: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitab
         logger.debug("Froze %d objects of the loaded server.", freeze())
         return agent
 
-    load_agent_then_freeze._freezes_heap = True  # type: ignore[attr-defined]
     return load_agent_then_freeze
 
 
 def install() -> None:
     """Wraps Rasa's agent loading at server start (once per process)."""
-    require_method(rasa_run, "load_agent_on_start")
-    if not getattr(rasa_run.load_agent_on_start, "_freezes_heap", False):
-        replace_method(rasa_run, "load_agent_on_start", freezing_after(rasa_run.load_agent_on_start))
+    wrap_method(rasa_run, "load_agent_on_start", freezing_after)

@@ -20,7 +20,7 @@ from typing import Any
 from rasa.core.actions.forms import FormAction
 from rasa.shared.core.constants import REQUESTED_SLOT
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, Event, Restarted, SlotSet
+from rasa.shared.core.events import ActionExecuted, Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.dialogue import history
@@ -43,7 +43,7 @@ def temporary_tracker(
     if (
         current_tracker.events.maxlen is not None
         or set(current_tracker.slots) != {slot.name for slot in domain.slots}
-        or any(isinstance(event, Restarted) for event in current_tracker.events)
+        or current_tracker.idx_after_latest_restart() != 0
     ):
         return _rasa_temporary_tracker(self, current_tracker, additional_events, domain)
     temporary = copy_tracker(current_tracker)

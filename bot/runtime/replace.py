@@ -20,3 +20,15 @@ def replace_method(owner: Any, name: str, replacement: Any) -> None:
     """Sets `owner.name` to `replacement` after checking that Rasa still has that method."""
     require_method(owner, name)
     setattr(owner, name, replacement)
+
+
+def wrap_method(owner: Any, name: str, wrap: Any) -> None:
+    """Sets `owner.name` to `wrap(owner.name)` after checking that Rasa still has that method;
+    once per process: a second call finds it already wrapped by `wrap` and leaves it."""
+    require_method(owner, name)
+    current = getattr(owner, name)
+    if getattr(current, "_wrapped_by", None) is wrap:
+        return
+    wrapped = wrap(current)
+    wrapped._wrapped_by = wrap
+    setattr(owner, name, wrapped)

@@ -4,7 +4,7 @@ Sanic accepts bodies up to 100 MB by default, and the connectors refuse bodies o
 CONNECTOR_MAX_BODY_BYTES (1 MiB) only once they were read. The app's REQUEST_MAX_SIZE is set
 to that limit, so Sanic answers 413 while reading, for every route (the HTTP API's too: this
 project never uploads models through it). `rasa.core.run.configure_app` is wrapped through
-`replace_method`, so a Rasa without it fails at start.
+`wrap_method`, so a Rasa without it fails at start.
 """
 
 from collections.abc import Callable
@@ -12,7 +12,7 @@ from typing import Any
 
 from rasa.core import run as rasa_run
 
-from bot.runtime.replace import replace_method
+from bot.runtime.replace import wrap_method
 
 
 def limited(configure: Callable[..., Any]) -> Callable[..., Any]:
@@ -25,12 +25,9 @@ def limited(configure: Callable[..., Any]) -> Callable[..., Any]:
         app.config.REQUEST_MAX_SIZE = Limits.from_env().max_body_bytes
         return app
 
-    configure_limited._limits_requests = True  # type: ignore[attr-defined]
     return configure_limited
 
 
 def install() -> None:
     """Wraps Rasa's app factory (once per process)."""
-    if getattr(rasa_run.configure_app, "_limits_requests", False):
-        return
-    replace_method(rasa_run, "configure_app", limited(rasa_run.configure_app))
+    wrap_method(rasa_run, "configure_app", limited)
