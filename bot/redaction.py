@@ -50,6 +50,7 @@ _STRONG_KEYWORDS = frozenset(
     password passwords passwd pwd pw passcode passphrase pin pincode pin-code token api-key
     apikey api_key secret
     пароль пароля паролем паролю пароле пароли пин пин-код пинкод токен
+    parol parolya parolja parolem parolyu
     mdp jeton
     """.split()
 )

@@ -16,6 +16,8 @@ from bot.redaction import REDACTION_MARKER, find_credentials, redact_credentials
         ("мой пароль Qwerty123", "Qwerty123"),
         ("мой пароль: 12345", "12345"),
         ("мой пароль это qwerty", "qwerty"),
+        ("moi parol Qwerty123!", "Qwerty123!"),  # Russian in Latin letters
+        ("parol: lena1985", "lena1985"),
         ("mon mot de passe est soleil123", "soleil123"),
         ("mon mdp c'est azerty", "azerty"),
         ("le mot de passe : Chat-Noir-42", "Chat-Noir-42"),
@@ -36,6 +38,7 @@ def test_secrets_are_replaced_by_a_visible_marker(text: str, secret: str) -> Non
         "the password is too common",
         "password reset email never arrives",
         "мой пароль не подходит",
+        "zabyl parol",
         "пароль слишком простой",
         "mot de passe oublié",
         "mon mot de passe est refusé",
